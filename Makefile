@@ -1,0 +1,48 @@
+# fmkit — the two commands a fresh machine needs: `make synth` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+EXTRAS := cdk,images,eval,runtime,dev
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install synth test bench lint lambda-deps schema clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed  ## Create .venv and install the pinned CDK CLI
+
+lambda-deps: $(VENV)/.installed  ## Pre-fetch arm64 wheels for the Lambda functions (no Docker)
+	$(PY) scripts/fetch_lambda_deps.py
+
+synth: install lambda-deps  ## Synthesize every environment, run cdk-nag + cfn-lint, print a summary
+	$(PY) scripts/synth_all.py
+
+test: install lambda-deps  ## Run the whole test suite
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+lint: install  ## ruff + mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy fmkit stacks app.py
+
+bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
+	$(PY) bench/run_all.py
+
+schema: install  ## Regenerate model_configs/schema.json from the pydantic models
+	$(VENV)/bin/fmkit config schema
+
+clean:  ## Remove build outputs (keeps .venv and node_modules)
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

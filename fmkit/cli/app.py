@@ -1,0 +1,29 @@
+"""Root of the `fmkit` CLI; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from fmkit.cli.config_cmds import config_app, validate
+from fmkit.cli.env_cmds import env_app
+
+app = typer.Typer(
+    name="fmkit",
+    help="fmkit: declarative model configs → a tagged, autoscaled, observable LLM stack on AWS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("validate")(validate)
+app.add_typer(config_app, name="config")
+app.add_typer(env_app, name="env")
+# Further commands register here (one import + one line each): plan, eval.
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)

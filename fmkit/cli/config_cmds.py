@@ -1,0 +1,66 @@
+"""`fmkit validate`, `fmkit config show ENV`, `fmkit config schema`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from ruamel.yaml import YAML
+
+from fmkit.cli.common import DEFAULT_CONFIG_DIR, ConfigDir, EXIT_CONFIG, err, fail, load_or_exit, out, print_problems
+from fmkit.config import ConfigError
+from fmkit.schema import stale_schemas, write_schemas
+
+config_app = typer.Typer(help="Inspect the resolved configuration and its JSON Schema.", no_args_is_help=True)
+
+
+def validate(config_dir: ConfigDir = DEFAULT_CONFIG_DIR) -> None:
+    """Load and validate every config file (no AWS, no CDK). Exit 2 on any error."""
+    loaded = load_or_exit(config_dir)
+    print_problems(loaded.warnings, Path.cwd())
+    models = sorted({m for env in loaded.environments.values() for m in env.models})
+    out.print(
+        f"✓ {config_dir}: {len(loaded.environments)} environment(s) ({', '.join(loaded.names)}), "
+        f"{len(models)} model deployment(s), {len(loaded.warnings)} warning(s)",
+        style="green", markup=False,
+    )
+
+
+@config_app.command("show")
+def show(
+    env: Annotated[str, typer.Argument(help="Environment name, e.g. dev.")],
+    config_dir: ConfigDir = DEFAULT_CONFIG_DIR,
+) -> None:
+    """Print the fully resolved config of ENV as YAML (project ⊕ env overlay ⊕ models)."""
+    loaded = load_or_exit(config_dir)
+    try:
+        resolved = loaded.environment(env)
+    except ConfigError as exc:
+        fail(exc.problems, Path.cwd())
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    buffer = io.StringIO()
+    yaml.dump(resolved.model_dump(mode="json"), buffer)
+    out.print(f"# resolved config of environment '{env}' ({config_dir})", markup=False)
+    out.print(buffer.getvalue().rstrip(), markup=False)
+
+
+@config_app.command("schema")
+def schema(
+    config_dir: ConfigDir = DEFAULT_CONFIG_DIR,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the files are out of date.")] = False,
+) -> None:
+    """Write schema.json (and per-file schemas) from the pydantic models, for editor validation."""
+    if not config_dir.is_dir():
+        err.print(f"{config_dir} is not a directory", style="red")
+        raise typer.Exit(EXIT_CONFIG)
+    if check:
+        stale = stale_schemas(config_dir)
+        for path in stale:
+            out.print(f"{path}: out of date — run `fmkit config schema`", markup=False)
+        raise typer.Exit(1 if stale else 0)
+    for path in write_schemas(config_dir):
+        out.print(f"wrote {path}", markup=False)

@@ -1,0 +1,32 @@
+"""What every `models/<name>.yaml` shares, whatever provider serves the model."""
+
+from __future__ import annotations
+
+from pydantic import Field, PositiveInt
+
+from fmkit.config.base import Name, Strict, TagKey, TagValue
+
+
+class ExpectedTraffic(Strict):
+    """Load the cost/carbon plan assumes. `variability` spreads low/high around expected."""
+
+    requests_per_day: float = Field(ge=0, description="Mean requests per day.")
+    mean_input_tokens: PositiveInt = Field(description="Mean prompt tokens per request.")
+    mean_output_tokens: PositiveInt = Field(description="Mean completion tokens per request.")
+    variability: float = Field(
+        default=0.5, ge=0, le=1, description="Low = (1 - v) x expected, high = (1 + v) x expected."
+    )
+
+
+class DeploymentBase(Strict):
+    """Fields every model deployment has, whatever serves it."""
+
+    description: str = ""
+    enabled: bool = Field(default=True, description="Set false (e.g. in an environment overlay) to skip.")
+    environments: list[Name] | None = Field(
+        default=None, description="Environments this deployment exists in; omitted means all."
+    )
+    owner: str | None = Field(default=None, description="Overrides the project owner tag for this model.")
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Extra tags for its resources.")
+    expected_traffic: ExpectedTraffic | None = None
+

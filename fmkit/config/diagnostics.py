@@ -1,0 +1,170 @@
+"""Turn pydantic validation errors into `file:line:col: message — hint` problems.
+
+pydantic reports a `loc` path through the *models*; we walk it through the data and
+the type annotations together, so we can point at the right line (the key for an
+unknown key, the value for a wrong value) and offer did-you-mean hints.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from fmkit.config.errors import ConfigProblem, Location
+from fmkit.config.yaml_source import DocPath, SourceMap
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+            continue
+        if origin in (Union, types.UnionType):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
+                continue
+        return tp
+
+
+def _union_members(tp: Any) -> list[Any]:
+    tp = _unwrap(tp)
+    if get_origin(tp) in (Union, types.UnionType):
+        return [_unwrap(a) for a in get_args(tp) if a is not type(None)]
+    return []
+
+
+def _tag_member(tp: Any, tag: str) -> Any | None:
+    """The member of a discriminated union whose Literal discriminator equals `tag`."""
+    for member in _union_members(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            for info in member.model_fields.values():
+                annotation = _unwrap(info.annotation)
+                if get_origin(annotation) is Literal and tag in get_args(annotation):
+                    return member
+    return None
+
+
+def _child_type(tp: Any, key: str | int) -> Any:
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        info = tp.model_fields.get(str(key))
+        return info.annotation if info else None
+    origin = get_origin(tp)
+    if origin is dict:
+        return get_args(tp)[1] if get_args(tp) else None
+    if origin in (list, tuple, set, frozenset):
+        return get_args(tp)[0] if get_args(tp) else None
+    return None
+
+
+def _allowed_keys(tp: Any) -> list[str]:
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _field_description(tp: Any, key: str) -> str | None:
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        info = tp.model_fields.get(key)
+        return info.description if info else None
+    return None
+
+
+def did_you_mean(value: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _walk(loc: tuple[Any, ...], data: Any, root: Any) -> tuple[DocPath, Any, Any, str | int | None]:
+    """Follow `loc`: return (data path, type at that path, parent type, unresolved last element)."""
+    path: list[str | int] = []
+    current, tp, parent_tp = data, root, None
+    for index, element in enumerate(loc):
+        last = index == len(loc) - 1
+        if element == "[key]":
+            continue
+        if isinstance(current, dict) and element in current:
+            path.append(element)
+            current, parent_tp, tp = current[element], tp, _child_type(tp, element)
+        elif isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current):
+            path.append(element)
+            current, parent_tp, tp = current[element], tp, _child_type(tp, element)
+        elif isinstance(element, str) and _tag_member(tp, element) is not None:
+            tp = _tag_member(tp, element)
+        elif last:
+            return tuple(path), tp, parent_tp, element
+        # else: a validator wrapper in the loc (e.g. "function-after[...]"): skip it
+    return tuple(path), tp, parent_tp, None
+
+
+def _expected_values(ctx: dict[str, Any]) -> list[str]:
+    expected = ctx.get("expected") or ctx.get("expected_tags") or ""
+    return re.findall(r"'([^']*)'", str(expected))
+
+
+def relative_key(path: DocPath, prefix: DocPath) -> str:
+    rest = path[len(prefix):] if path[: len(prefix)] == prefix else path
+    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in rest).replace(".[", "[")
+
+
+def problems_from_validation(
+    exc: ValidationError, data: Any, smap: SourceMap, root: Any, prefixes: dict[Any, DocPath]
+) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        path, tp, parent_tp, missing = _walk(tuple(err["loc"]), data, root)
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        hint: str | None = None
+        prefer_key = kind == "extra_forbidden"
+        if kind == "union_tag_invalid" and (*path, "provider") in smap.values:
+            path = (*path, "provider")
+        loc = smap.locate(path, prefer_key=prefer_key) or Location(next(iter(prefixes), "?"), 1, 1)
+        key = relative_key(path, prefixes.get(loc.file, ()))
+        where = f"'{key}'" if key else "this file"
+        if kind == "extra_forbidden":
+            name = str(path[-1]) if path else "?"
+            allowed = _allowed_keys(parent_tp)
+            message = f"unknown key '{name}'"
+            hint = did_you_mean(name, allowed) or (
+                f"allowed keys here: {', '.join(allowed)}" if allowed else None
+            )
+        elif kind == "missing":
+            name = str(missing if missing is not None else (path[-1] if path else "?"))
+            message = f"missing required key '{name}'" + (f" in {where}" if key else "")
+            description = _field_description(tp, name)
+            hint = f"add '{name}: …'" + (f" ({description})" if description else "")
+        elif kind in ("literal_error", "enum"):
+            choices = _expected_values(ctx)
+            message = f"{where}: '{err.get('input')}' is not allowed"
+            hint = did_you_mean(str(err.get("input")), choices) or f"expected one of: {', '.join(choices)}"
+        elif kind == "union_tag_invalid":
+            choices = _expected_values(ctx)
+            message = f"unknown provider '{ctx.get('tag')}'"
+            hint = did_you_mean(str(ctx.get("tag")), choices) or f"expected one of: {', '.join(choices)}"
+        elif kind == "union_tag_not_found":
+            choices = [m.model_fields["provider"].annotation for m in _union_members(tp) if "provider" in getattr(m, "model_fields", {})]
+            names = [get_args(c)[0] for c in choices if get_origin(c) is Literal]
+            message = "missing required key 'provider'"
+            hint = f"add 'provider: …' (one of: {', '.join(names)})" if names else None
+        elif kind == "fmkit":
+            message = f"{where}: {err['msg']}"
+            hint = ctx.get("hint")
+        else:
+            message = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}"
+            if kind == "string_type" and isinstance(err.get("input"), int | float):
+                hint = "quote the value so YAML reads it as text, e.g. \"012345678901\""
+            elif kind in ("dict_type", "model_type", "model_attributes_type"):
+                hint = "write a mapping of 'key: value' lines here"
+            elif kind == "list_type":
+                hint = "write a list ('- item' lines or [a, b]) here"
+        problems.append(ConfigProblem(loc, message, hint))
+    return problems

@@ -1,0 +1,1 @@
+"""Per-provider deployment models (one module each; the `provider` key selects one)."""

@@ -1,0 +1,435 @@
+"""Quality, latency, throughput and cost metrics.
+
+Quality metrics are *corpus* metrics expressed as per-item sufficient statistics that are summed
+and then turned into a score (`CorpusMetric.item_stats` / `score_sums`). For BLEU and chrF this is
+how sacrebleu itself computes corpus scores (a corpus BLEU is not the mean of sentence BLEUs);
+for ROUGE, exact match and the optional checks it is a plain mean. One representation lets
+`stats.py` bootstrap any of them the same way, and lets the report score tag subsets.
+
+Scales follow the libraries' conventions so numbers match published ones: BLEU and chrF are
+0–100 (sacrebleu); ROUGE F-measures, exact match and check pass rates are 0–1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Annotated, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from rouge_score import rouge_scorer
+from sacrebleu.metrics import BLEU, CHRF
+
+from fmkit.evaluate.records import ItemRecord
+
+FloatArray = NDArray[np.float64]
+
+
+# --------------------------------------------------------------------------------------------
+# Text-level functions (the building blocks, also handy on their own)
+# --------------------------------------------------------------------------------------------
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD-style normalisation: NFKC, lower case, no punctuation, no articles, single spaces.
+
+    Exact match on raw strings fails on "Yes." vs "yes"; this is the normalisation used by the
+    SQuAD evaluation script, so exact-match numbers are comparable with that literature.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.translate(_PUNCT_TABLE)
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def exact_match(hypothesis: str, reference: str) -> float:
+    return 1.0 if normalize_answer(hypothesis) == normalize_answer(reference) else 0.0
+
+
+_BLEU = BLEU()
+_SENTENCE_BLEU = BLEU(effective_order=True)  # sacrebleu's advice for sentence-level BLEU
+_CHRF = CHRF()
+
+
+def sentence_bleu(hypothesis: str, reference: str) -> float:
+    return float(_SENTENCE_BLEU.sentence_score(hypothesis, [reference]).score)
+
+
+def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    return float(_BLEU.corpus_score(list(hypotheses), [list(references)]).score)
+
+
+def sentence_chrf(hypothesis: str, reference: str) -> float:
+    return float(_CHRF.sentence_score(hypothesis, [reference]).score)
+
+
+def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    return float(_CHRF.corpus_score(list(hypotheses), [list(references)]).score)
+
+
+_ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+_ROUGE = rouge_scorer.RougeScorer(list(_ROUGE_TYPES), use_stemmer=True)
+
+
+@lru_cache(maxsize=65536)
+def rouge(hypothesis: str, reference: str) -> dict[str, float]:
+    """ROUGE-1/2/L F-measure with Porter stemming (rouge-score's default tokenizer: English)."""
+    scores = _ROUGE.score(reference, hypothesis)  # rouge-score takes (target, prediction)
+    return {name: float(scores[name].fmeasure) for name in _ROUGE_TYPES}
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus metrics as summable statistics
+# --------------------------------------------------------------------------------------------
+
+
+class CorpusMetric(ABC):
+    """A quality metric computed from per-item statistics that add up over a corpus."""
+
+    name: str
+    scale: float  # 100 for sacrebleu metrics, 1 for the rest: for display and thresholds
+    description: str
+
+    @abstractmethod
+    def item_stats(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        """Shape (n_items, k): one row of sufficient statistics per item."""
+
+    @abstractmethod
+    def score_sums(self, sums: FloatArray) -> FloatArray:
+        """Shape (B, k) summed statistics -> (B,) scores."""
+
+    def score(self, hypotheses: Sequence[str], references: Sequence[str]) -> float:
+        stats = self.item_stats(hypotheses, references)
+        return float(self.score_sums(stats.sum(axis=0, keepdims=True))[0])
+
+
+class _SacreMetric(CorpusMetric):
+    # sacrebleu's own paired bootstrap (sacrebleu.significance) uses these two methods in exactly
+    # this way; tests pin that the summed statistics reproduce `corpus_score`.
+    def __init__(self, metric: BLEU | CHRF) -> None:
+        self._metric = metric
+
+    def item_stats(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        if not hypotheses:
+            return np.zeros((0, 1))
+        stats = self._metric._extract_corpus_statistics(list(hypotheses), [list(references)])
+        return np.asarray(stats, dtype=np.float64)
+
+    def score_sums(self, sums: FloatArray) -> FloatArray:
+        out = np.empty(sums.shape[0])
+        for i, row in enumerate(sums):
+            if not row.any():
+                out[i] = 0.0
+                continue
+            # Statistics are integer counts; sacrebleu expects ints (BLEU indexes with them).
+            out[i] = self._metric._compute_score_from_stats([int(round(v)) for v in row]).score
+        return out
+
+
+class BleuMetric(_SacreMetric):
+    name = "bleu"
+    scale = 100.0
+    description = "corpus BLEU (sacrebleu defaults: 13a tokenizer, exp smoothing), 0-100"
+
+    def __init__(self) -> None:
+        super().__init__(BLEU())
+
+
+class ChrfMetric(_SacreMetric):
+    name = "chrf"
+    scale = 100.0
+    description = "corpus chrF2 (sacrebleu defaults: char 6-grams, beta 2), 0-100"
+
+    def __init__(self) -> None:
+        super().__init__(CHRF())
+
+
+class MeanMetric(CorpusMetric):
+    """Mean of a per-item score; statistics are (value, 1) so subsets and resamples just sum."""
+
+    scale = 1.0
+
+    @abstractmethod
+    def item_score(self, hypothesis: str, reference: str) -> float: ...
+
+    def item_stats(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        values = [self.item_score(h, r) for h, r in zip(hypotheses, references, strict=True)]
+        stats = np.ones((len(values), 2))
+        if values:
+            stats[:, 0] = values
+        return stats
+
+    def score_sums(self, sums: FloatArray) -> FloatArray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(sums[:, 1] > 0, sums[:, 0] / np.maximum(sums[:, 1], 1), np.nan)
+
+
+class RougeMetric(MeanMetric):
+    def __init__(self, variant: Literal["rouge1", "rouge2", "rougeL"]) -> None:
+        self.name = variant
+        self.description = f"mean {variant.upper()} F-measure (rouge-score, Porter stemming), 0-1"
+
+    def item_score(self, hypothesis: str, reference: str) -> float:
+        return rouge(hypothesis, reference)[self.name]
+
+
+class ExactMatchMetric(MeanMetric):
+    name = "exact_match"
+    description = "share of answers equal to the reference after SQuAD normalisation, 0-1"
+
+    def item_score(self, hypothesis: str, reference: str) -> float:
+        return exact_match(hypothesis, reference)
+
+
+@dataclass(frozen=True)
+class RegexCheck(MeanMetric):
+    """Pass if the answer matches `pattern` (re.search): e.g. it cites an order number format."""
+
+    pattern: str
+    name: str = "regex"
+    ignore_case: bool = False
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        flags = re.DOTALL | (re.IGNORECASE if self.ignore_case else 0)
+        object.__setattr__(self, "_compiled", re.compile(self.pattern, flags))
+        if not self.description:
+            object.__setattr__(self, "description", f"share of answers matching /{self.pattern}/, 0-1")
+
+    def item_score(self, hypothesis: str, reference: str) -> float:
+        compiled: re.Pattern[str] = self._compiled  # type: ignore[attr-defined]
+        return 1.0 if compiled.search(hypothesis) else 0.0
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class JsonValidCheck(MeanMetric):
+    """Pass if the whole answer parses as JSON (what an app calling `json.loads` needs).
+
+    `allow_code_fence` accepts a ```json fenced block, for apps that strip fences first.
+    """
+
+    name: str = "json_valid"
+    allow_code_fence: bool = False
+    description: str = "share of answers that parse as JSON, 0-1"
+
+    def item_score(self, hypothesis: str, reference: str) -> float:
+        text = hypothesis.strip()
+        if self.allow_code_fence and (match := _FENCE.match(text)):
+            text = match.group(1)
+        try:
+            json.loads(text)
+        except ValueError:
+            return 0.0
+        return 1.0
+
+
+Check = RegexCheck | JsonValidCheck
+
+QUALITY_METRICS: tuple[str, ...] = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
+
+
+def quality_metrics(checks: Sequence[Check] = ()) -> list[CorpusMetric]:
+    """The standard metrics plus the run's optional checks (names must be unique)."""
+    metrics: list[CorpusMetric] = [
+        BleuMetric(),
+        ChrfMetric(),
+        RougeMetric("rouge1"),
+        RougeMetric("rouge2"),
+        RougeMetric("rougeL"),
+        ExactMatchMetric(),
+        *checks,
+    ]
+    names = [m.name for m in metrics]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"metric/check names must be unique; repeated: {', '.join(duplicates)}")
+    return metrics
+
+
+def parse_check(spec: str) -> Check:
+    """Parse a CLI check: `json`, `json-fenced`, `regex=PATTERN` or `regex:NAME=PATTERN`."""
+    if spec == "json":
+        return JsonValidCheck()
+    if spec == "json-fenced":
+        return JsonValidCheck(allow_code_fence=True)
+    head, sep, pattern = spec.partition("=")
+    if sep and (head == "regex" or head.startswith("regex:")):
+        name = head.partition(":")[2] or "regex"
+        try:
+            return RegexCheck(pattern=pattern, name=name)
+        except re.error as exc:
+            raise ValueError(f"invalid regex in check {spec!r}: {exc}") from exc
+    raise ValueError(f"unknown check {spec!r}: use 'json', 'json-fenced', 'regex=PATTERN' or 'regex:NAME=PATTERN'")
+
+
+# --------------------------------------------------------------------------------------------
+# Latency, throughput, errors
+# --------------------------------------------------------------------------------------------
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy default); None for no data."""
+    data = np.asarray(list(values), dtype=np.float64)
+    if data.size == 0:
+        return None
+    return float(np.percentile(data, q))
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    n: int
+    p50: float
+    p95: float
+    mean: float
+
+
+def latency_stats(values: Iterable[float | None]) -> LatencyStats | None:
+    data = [v for v in values if v is not None]
+    if not data:
+        return None
+    arr = np.asarray(data, dtype=np.float64)
+    return LatencyStats(
+        n=len(data), p50=float(np.percentile(arr, 50)), p95=float(np.percentile(arr, 95)), mean=float(arr.mean())
+    )
+
+
+def busy_seconds(intervals: Iterable[tuple[float, float]]) -> float:
+    """Length of the union of [start, end] intervals.
+
+    Throughput is requests per *busy* second so that gaps between resumed runs (or a second
+    model's run) do not dilute it.
+    """
+    total = 0.0
+    current_start: float | None = None
+    current_end = 0.0
+    for start, end in sorted(intervals):
+        if current_start is None or start > current_end:
+            if current_start is not None:
+                total += current_end - current_start
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    if current_start is not None:
+        total += current_end - current_start
+    return total
+
+
+def throughput_rps(records: Iterable[ItemRecord]) -> float | None:
+    """Successful requests per busy second at the concurrency the run used."""
+    all_records = list(records)
+    ok = sum(1 for r in all_records if r.ok)
+    busy = busy_seconds((r.started_at, r.finished_at) for r in all_records)
+    if ok == 0 or busy <= 0:
+        return None
+    return ok / busy
+
+
+def output_tokens_per_second(records: Iterable[ItemRecord]) -> float | None:
+    """Median per-request output tokens / end-to-end latency (what one user experiences)."""
+    rates = [
+        r.output_tokens / r.latency_s
+        for r in records
+        if r.ok and r.output_tokens is not None and r.latency_s is not None and r.latency_s > 0
+    ]
+    return float(np.median(rates)) if rates else None
+
+
+def error_rate(records: Sequence[ItemRecord]) -> float | None:
+    if not records:
+        return None
+    return sum(1 for r in records if not r.ok) / len(records)
+
+
+# --------------------------------------------------------------------------------------------
+# Cost
+# --------------------------------------------------------------------------------------------
+
+
+class _Price(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TokenPricing(_Price):
+    """Pay per token (Bedrock on-demand): USD per 1,000 input and output tokens."""
+
+    kind: Literal["tokens"] = "tokens"
+    input_per_1k: float = Field(ge=0)
+    output_per_1k: float = Field(ge=0)
+
+
+class InstancePricing(_Price):
+    """Pay per instance-hour (SageMaker, EC2): USD per hour for each of `instances`."""
+
+    kind: Literal["hourly"] = "hourly"
+    per_hour: float = Field(gt=0)
+    instances: int = Field(default=1, ge=1)
+
+
+PriceModel = Annotated[TokenPricing | InstancePricing, Field(discriminator="kind")]
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    per_1k_requests: float
+    basis: Literal["tokens", "hourly"]
+    note: str
+
+
+def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]) -> CostEstimate | None:
+    """USD per 1,000 requests like the benchmark's, or None when it cannot be measured.
+
+    Token pricing uses the mean reported token usage of successful requests. Hourly pricing
+    divides the instance cost by the measured throughput, so it assumes the endpoint is kept as
+    busy as during the run (run with the concurrency you expect in production).
+    """
+    ok = [r for r in records if r.ok]
+    if isinstance(price, TokenPricing):
+        usage = [(r.input_tokens, r.output_tokens) for r in ok if r.input_tokens is not None and r.output_tokens is not None]
+        if not usage:
+            return None
+        mean_in = sum(u[0] for u in usage if u[0] is not None) / len(usage)
+        mean_out = sum(u[1] for u in usage if u[1] is not None) / len(usage)
+        per_request = mean_in / 1000 * price.input_per_1k + mean_out / 1000 * price.output_per_1k
+        return CostEstimate(
+            per_1k_requests=per_request * 1000,
+            basis="tokens",
+            note=f"mean {mean_in:.0f} input + {mean_out:.0f} output tokens per request",
+        )
+    rps = throughput_rps(records)
+    if rps is None:
+        return None
+    hourly = price.per_hour * price.instances
+    return CostEstimate(
+        per_1k_requests=hourly / 3600 / rps * 1000,
+        basis="hourly",
+        note=f"{price.instances} x ${price.per_hour:g}/h at a measured {rps:.2f} req/s",
+    )
+
+
+def parse_price(spec: str) -> TokenPricing | InstancePricing:
+    """Parse `tokens:IN,OUT` (USD per 1k input/output tokens) or `hourly:RATE[xN]`."""
+    kind, _, rest = spec.partition(":")
+    try:
+        if kind == "tokens":
+            in_price, out_price = (float(v) for v in rest.split(","))
+            return TokenPricing(input_per_1k=in_price, output_per_1k=out_price)
+        if kind == "hourly":
+            rate, _, count = rest.partition("x")
+            return InstancePricing(per_hour=float(rate), instances=int(count) if count else 1)
+    except ValueError as exc:
+        raise ValueError(f"invalid price {spec!r}: {exc}") from exc
+    raise ValueError(f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'")

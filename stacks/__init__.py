@@ -1,0 +1,1 @@
+"""CDK constructs (one per capability) and the stacks that compose them."""

@@ -1,0 +1,80 @@
+"""Template fixtures: the default config synthesized once per session, plus custom configs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from fmkit.config import EnvironmentConfig, LoadedConfig, load_config
+from stacks.app_builder import build_app
+
+ROOT = Path(__file__).resolve().parents[2]
+CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+class NagViolations(AssertionError):
+    """Unacknowledged cdk-nag findings, listed one per line."""
+
+
+def _nag_violations(outdir: Path) -> list[str]:
+    report = outdir / "validation-report.json"
+    if not report.is_file():
+        return []
+    lines = []
+    for plugin in json.loads(report.read_text()).get("pluginReports", []):
+        for violation in plugin.get("violations", []):
+            for construct in violation.get("violatingConstructs", []):
+                lines.append(f"{violation['ruleName']} at {construct['constructPath']}: {violation['description']}")
+    return lines
+
+
+def synth(environments: Iterable[EnvironmentConfig], outdir: Path, *, bundle: bool = False) -> dict[str, Template]:
+    """Synthesize environments into `outdir`; return "<env>/<StackId>" → Template.
+
+    Raises NagViolations when cdk-nag reports an unacknowledged finding. Bundling of Lambda
+    assets is skipped unless `bundle` (the smoke test bundles for real).
+    """
+    context = dict(CDK_CONTEXT)
+    if not bundle:
+        context["aws:cdk:bundling-stacks"] = []
+    app = cdk.App(outdir=str(outdir), context=context)
+    stages = build_app(app, environments)
+    try:
+        app.synth()
+    except RuntimeError as exc:
+        violations = _nag_violations(outdir)
+        if violations:
+            raise NagViolations("\n".join(violations)) from None
+        raise exc
+    templates: dict[str, Template] = {}
+    for env_name, stage in stages.items():
+        for stack_id, stack in stage.stacks.items():
+            artifact = app.synth().get_stack_artifact(stack.artifact_id)
+            templates[f"{env_name}/{stack_id}"] = Template.from_json(artifact.template)
+    return templates
+
+
+@pytest.fixture(scope="session")
+def default_config() -> LoadedConfig:
+    return load_config(ROOT / "model_configs")
+
+
+@pytest.fixture(scope="session")
+def default_templates(default_config: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
+    """The bundled default config, every environment, synthesized once (with nag) per session."""
+    return synth(default_config.environments.values(), tmp_path_factory.mktemp("cdk-default"))
+
+
+@pytest.fixture
+def synth_environment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Synthesize one custom EnvironmentConfig (nag on, bundling off)."""
+
+    def _synth(env: EnvironmentConfig) -> dict[str, Template]:
+        return {key.split("/", 1)[1]: t for key, t in synth([env], tmp_path_factory.mktemp("cdk")).items()}
+
+    return _synth

@@ -1,0 +1,83 @@
+"""The Platform stack: the promises the README makes about key, logs bucket, topic and VPC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.helpers import load_env
+
+
+@pytest.fixture(scope="module")
+def dev(default_templates: dict[str, Template]) -> Template:
+    return default_templates["dev/Platform"]
+
+
+def test_platform_key_rotates_and_is_customer_managed(dev: Template) -> None:
+    dev.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    dev.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/fmkit-demo-dev"})
+
+
+def test_platform_key_logical_id_is_pinned(dev: Template) -> None:
+    """Renaming a stateful resource would replace it (and orphan everything it encrypts)."""
+    keys = dev.find_resources("AWS::KMS::Key")
+    assert list(keys) == ["Key961B73FD"]
+
+
+def test_access_logs_bucket_is_private_tls_only_and_expires(dev: Template) -> None:
+    dev.has_resource_properties("AWS::S3::Bucket", {
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "LifecycleConfiguration": {"Rules": Match.array_with([
+            Match.object_like({"ExpirationInDays": 90, "Status": "Enabled"})])},
+    })
+    dev.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+
+
+def test_alarm_topic_is_encrypted_and_subscribed_from_config(dev: Template) -> None:
+    dev.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    dev.has_resource_properties("AWS::SNS::Subscription", {
+        "Protocol": "email", "Endpoint": "ml-dev-alerts@example.com"})
+
+
+def test_removal_policy_follows_config(default_templates: dict[str, Template]) -> None:
+    dev_key = default_templates["dev/Platform"].find_resources("AWS::KMS::Key")
+    prod_key = default_templates["prod/Platform"].find_resources("AWS::KMS::Key")
+    assert next(iter(dev_key.values()))["DeletionPolicy"] == "Delete"
+    assert next(iter(prod_key.values()))["DeletionPolicy"] == "Retain"
+
+
+def test_environment_account_and_region_come_from_config(default_config) -> None:  # type: ignore[no-untyped-def]
+    assert default_config.environment("dev").region == "eu-west-1"
+    assert default_config.environment("prod").account == "222222222222"
+
+
+def test_vpc_is_only_created_when_a_capability_asks(dev: Template) -> None:
+    dev.resource_count_is("AWS::EC2::VPC", 0)
+
+
+def test_vpc_egress_none_uses_endpoints_and_no_nat(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]
+    import aws_cdk as cdk
+
+    from stacks.platform import PlatformStack
+
+    env = load_env(tmp_path, {"environments/dev.yaml": """
+        account: "111111111111"
+        region: eu-west-1
+        platform: {vpc: {egress: none}}
+    """})
+    app = cdk.App()
+    stack = PlatformStack(app, "P", config=env)
+    _ = stack.vpc
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.has_resource_properties("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface",
+                                                               "PrivateDnsEnabled": True})
+    template.has_resource_properties("AWS::EC2::FlowLog", {"LogDestinationType": "s3"})
+    subnets = template.find_resources("AWS::EC2::Subnet")
+    assert len(subnets) == 2  # isolated subnets only, across two AZs

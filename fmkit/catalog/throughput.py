@@ -73,7 +73,9 @@ def _accelerated(spec: InstanceSpec, weight_gb: float) -> tuple[float, bool, str
     return acc["gbps"] * count * factor / weight_gb, False, f"{acc['source']}; efficiency {factor}"
 
 
-def tokens_per_second(instance_type: str, params_billion: float, quantization: str | None = None) -> Estimate | None:
+def tokens_per_second(
+    instance_type: str, params_billion: float, quantization: str | None = None
+) -> Estimate | None:
     """Estimated single-stream decode tokens/s; None if the instance is unknown or the model does not fit.
 
     ``quantization`` e.g. "Q4_0" (llama.cpp GGUF on CPU), "fp16"/"bf16" (TGI/vLLM on GPU); defaults to

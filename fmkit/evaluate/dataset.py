@@ -176,7 +176,9 @@ def parse_dataset(text: str, path: Path) -> Dataset:
             continue
         if item.id in first_line_of:
             problems.append(
-                DatasetProblem(path, line_no, f"duplicate id {item.id!r} (first used on line {first_line_of[item.id]})")
+                DatasetProblem(
+                    path, line_no, f"duplicate id {item.id!r} (first used on line {first_line_of[item.id]})"
+                )
             )
             continue
         first_line_of[item.id] = line_no

@@ -17,7 +17,7 @@ import re
 import string
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -113,12 +113,20 @@ class CorpusMetric(ABC):
         stats = self.item_stats(hypotheses, references)
         return float(self.score_sums(stats.sum(axis=0, keepdims=True))[0])
 
+    @abstractmethod
+    def item_scores(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        """Per-item (sentence-level) scores: to show the weakest answers, not to aggregate."""
+
 
 class _SacreMetric(CorpusMetric):
     # sacrebleu's own paired bootstrap (sacrebleu.significance) uses these two methods in exactly
     # this way; tests pin that the summed statistics reproduce `corpus_score`.
-    def __init__(self, metric: BLEU | CHRF) -> None:
+    def __init__(self, metric: BLEU | CHRF, sentence: Callable[[str, str], float]) -> None:
         self._metric = metric
+        self._sentence = sentence
+
+    def item_scores(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        return np.asarray([self._sentence(h, r) for h, r in zip(hypotheses, references, strict=True)])
 
     def item_stats(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
         if not hypotheses:
@@ -133,7 +141,7 @@ class _SacreMetric(CorpusMetric):
                 out[i] = 0.0
                 continue
             # Statistics are integer counts; sacrebleu expects ints (BLEU indexes with them).
-            out[i] = self._metric._compute_score_from_stats([int(round(v)) for v in row]).score
+            out[i] = self._metric._compute_score_from_stats([round(v) for v in row]).score
         return out
 
 
@@ -143,7 +151,7 @@ class BleuMetric(_SacreMetric):
     description = "corpus BLEU (sacrebleu defaults: 13a tokenizer, exp smoothing), 0-100"
 
     def __init__(self) -> None:
-        super().__init__(BLEU())
+        super().__init__(BLEU(), sentence_bleu)
 
 
 class ChrfMetric(_SacreMetric):
@@ -152,7 +160,7 @@ class ChrfMetric(_SacreMetric):
     description = "corpus chrF2 (sacrebleu defaults: char 6-grams, beta 2), 0-100"
 
     def __init__(self) -> None:
-        super().__init__(CHRF())
+        super().__init__(CHRF(), sentence_chrf)
 
 
 class MeanMetric(CorpusMetric):
@@ -169,6 +177,9 @@ class MeanMetric(CorpusMetric):
         if values:
             stats[:, 0] = values
         return stats
+
+    def item_scores(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
+        return self.item_stats(hypotheses, references)[:, 0]
 
     def score_sums(self, sums: FloatArray) -> FloatArray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -273,7 +284,9 @@ def parse_check(spec: str) -> Check:
             return RegexCheck(pattern=pattern, name=name)
         except re.error as exc:
             raise ValueError(f"invalid regex in check {spec!r}: {exc}") from exc
-    raise ValueError(f"unknown check {spec!r}: use 'json', 'json-fenced', 'regex=PATTERN' or 'regex:NAME=PATTERN'")
+    raise ValueError(
+        f"unknown check {spec!r}: use 'json', 'json-fenced', 'regex=PATTERN' or 'regex:NAME=PATTERN'"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,7 +316,10 @@ def latency_stats(values: Iterable[float | None]) -> LatencyStats | None:
         return None
     arr = np.asarray(data, dtype=np.float64)
     return LatencyStats(
-        n=len(data), p50=float(np.percentile(arr, 50)), p95=float(np.percentile(arr, 95)), mean=float(arr.mean())
+        n=len(data),
+        p50=float(np.percentile(arr, 50)),
+        p95=float(np.percentile(arr, 95)),
+        mean=float(arr.mean()),
     )
 
 
@@ -389,7 +405,9 @@ class CostEstimate:
     note: str
 
 
-def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]) -> CostEstimate | None:
+def cost_per_1k_requests(
+    price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]
+) -> CostEstimate | None:
     """USD per 1,000 requests like the benchmark's, or None when it cannot be measured.
 
     Token pricing uses the mean reported token usage of successful requests. Hourly pricing
@@ -398,7 +416,11 @@ def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequenc
     """
     ok = [r for r in records if r.ok]
     if isinstance(price, TokenPricing):
-        usage = [(r.input_tokens, r.output_tokens) for r in ok if r.input_tokens is not None and r.output_tokens is not None]
+        usage = [
+            (r.input_tokens, r.output_tokens)
+            for r in ok
+            if r.input_tokens is not None and r.output_tokens is not None
+        ]
         if not usage:
             return None
         mean_in = sum(u[0] for u in usage if u[0] is not None) / len(usage)
@@ -432,4 +454,6 @@ def parse_price(spec: str) -> TokenPricing | InstancePricing:
             return InstancePricing(per_hour=float(rate), instances=int(count) if count else 1)
     except ValueError as exc:
         raise ValueError(f"invalid price {spec!r}: {exc}") from exc
-    raise ValueError(f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'")
+    raise ValueError(
+        f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'"
+    )

@@ -147,7 +147,7 @@ def paired_bootstrap(
         return None
     alpha = (1 - confidence) / 2
     low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    p_value = float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0))))
+    p_value = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0))))
     return PairedComparison(
         difference=difference, low=float(low), high=float(high), confidence=confidence, p_value=p_value
     )

@@ -20,6 +20,7 @@ multiplied by the SDK's own retries.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -131,7 +132,9 @@ def no_retry_config() -> Any:
     return Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=10)
 
 
-def _check_vectors(vectors: list[list[float]], expected: int, dimensions: int, what: str) -> list[list[float]]:
+def _check_vectors(
+    vectors: list[list[float]], expected: int, dimensions: int, what: str
+) -> list[list[float]]:
     if len(vectors) != expected:
         raise EmbeddingUnavailable(f"{what} returned {len(vectors)} vectors for {expected} texts")
     for vector in vectors:
@@ -156,7 +159,8 @@ def detect_format(model_id: str) -> RequestFormat:
     if "cohere.embed" in lowered:
         return "cohere-v3"
     raise ConfigurationError(
-        f"cannot infer the request format of {model_id!r}; set EMBEDDING_REQUEST_FORMAT to titan-v2 or cohere-v3"
+        f"cannot infer the request format of {model_id!r}; "
+        "set EMBEDDING_REQUEST_FORMAT to titan-v2 or cohere-v3"
     )
 
 
@@ -180,9 +184,9 @@ class BedrockEmbedder:
         self.dimensions = dimensions
         self.format: RequestFormat = detect_format(model_id) if request_format == "auto" else request_format
         if self.format == "titan-v2" and dimensions not in (256, 512, 1024):
-            raise ConfigurationError("Titan Text Embeddings v2 supports EMBEDDING_DIMENSIONS 256, 512 or 1024")
+            raise ConfigurationError("Titan Text Embeddings v2 needs EMBEDDING_DIMENSIONS 256, 512 or 1024")
         if self.format == "cohere-v3" and dimensions != 1024:
-            raise ConfigurationError("Cohere Embed v3 produces 1024-dimensional vectors; set EMBEDDING_DIMENSIONS=1024")
+            raise ConfigurationError("Cohere Embed v3 returns 1024 dimensions; set EMBEDDING_DIMENSIONS=1024")
         if client is None:
             import boto3
 
@@ -230,7 +234,9 @@ class BedrockEmbedder:
             return []
         what = f"Bedrock model {self.model_id}"
         if self.format == "cohere-v3":
-            vectors = [v for batch in _batches(texts, self.batch_size) for v in self._cohere(batch, input_type)]
+            vectors = [
+                v for batch in _batches(texts, self.batch_size) for v in self._cohere(batch, input_type)
+            ]
         elif self.concurrency == 1 or len(texts) == 1:
             vectors = [self._titan(t) for t in texts]
         else:
@@ -288,7 +294,9 @@ class SageMakerEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         vectors = [v for batch in _batches(texts, self.batch_size) for v in self._call(batch)]
-        return _check_vectors(vectors, len(texts), self.dimensions, f"SageMaker endpoint {self.endpoint_name}")
+        return _check_vectors(
+            vectors, len(texts), self.dimensions, f"SageMaker endpoint {self.endpoint_name}"
+        )
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -307,7 +315,7 @@ class HashEmbedder:
 
     def _vector(self, text: str) -> list[float]:
         words = [w.lower() for w in _WORD.findall(text)]
-        features = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        features = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
         vector = [0.0] * self.dimensions
         for feature in features:
             h = zlib.crc32(feature.encode("utf-8"))

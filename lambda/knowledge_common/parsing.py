@@ -147,7 +147,16 @@ def _parse_pdf(data: bytes) -> tuple[str, str]:
             title = str(reader.metadata.title)
     except UnparseableDocument:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        RecursionError,
+    ) as exc:
         raise UnparseableDocument(f"corrupt pdf: {type(exc).__name__}: {exc}") from exc
     if not pages:
         raise UnparseableDocument("corrupt pdf: no pages")
@@ -207,9 +216,13 @@ def _parse_csv(data: bytes) -> tuple[str, str]:
         return "", ", ".join(header)
     lines = []
     for row in body:
-        pairs = [f"{name.strip() or f'column {i + 1}'}: {value.strip()}" for i, (name, value) in enumerate(
-            zip(header + [""] * (len(row) - len(header)), row, strict=False)
-        ) if value.strip()]
+        pairs = [
+            f"{name.strip() or f'column {i + 1}'}: {value.strip()}"
+            for i, (name, value) in enumerate(
+                zip(header + [""] * (len(row) - len(header)), row, strict=False)
+            )
+            if value.strip()
+        ]
         lines.append("; ".join(pairs))
     return "", "\n".join(lines)
 

@@ -1,14 +1,222 @@
-"""`provider: sagemaker` — an open model on a SageMaker endpoint."""
+"""`provider: sagemaker` — an open model on a SageMaker endpoint (real-time, serverless or async).
+
+Field shapes are checked here; checks across fields, catalogs or the region live in
+`fmkit/config/rules/sagemaker.py`, which can point at the exact offending key.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
+from fmkit.config.base import Name, Strict, config_error
 from fmkit.config.deployment_base import DeploymentBase
+
+Framework = Literal["tgi", "lmi", "vllm", "llama-cpp", "tei"]
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
+S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$")
+# Secrets Manager: a full ARN or a name (letters, digits, /_+=.@-).
+SECRET_RE = re.compile(r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$")
+# Application Auto Scaling cron: six fields (minutes hours day-of-month month day-of-week year).
+CRON_FIELDS = 6
+SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+
+
+class JumpStartSource(Strict):
+    """A model from the SageMaker JumpStart catalog (artifacts pre-packed by AWS in S3)."""
+
+    model_id: str = Field(description="JumpStart model id, e.g. huggingface-llm-qwen2-5-7b-instruct.")
+    version: str | None = Field(default=None, description="Model version; omitted means the catalog snapshot's.")
+    accept_eula: bool = Field(default=False, description="Required true for EULA-gated models (Llama, Gemma).")
+
+
+class ContainerSource(Strict):
+    """A Hugging Face / DJL serving container with a Hub model id or your own S3 artifacts."""
+
+    framework: Framework = Field(description="Serving container: tgi, lmi, vllm, llama-cpp or tei.")
+    version: str | None = Field(default=None, description="Container version; omitted means the newest known.")
+    hf_model_id: str | None = Field(default=None, description="Hugging Face Hub model id (downloaded at start).")
+    model_data_s3_uri: str | None = Field(
+        default=None, description="s3:// prefix (ending '/') of uncompressed weights, or a .tar.gz archive."
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Extra container environment variables.")
+
+    @field_validator("model_data_s3_uri")
+    @classmethod
+    def _s3_uri(cls, value: str | None) -> str | None:
+        if value is not None and not S3_URI_RE.match(value):
+            raise config_error(f"'{value}' is not an s3:// URI", "e.g. s3://my-models/llama-3-8b/")
+        if value is not None and not (value.endswith("/") or value.endswith(".tar.gz")):
+            raise config_error(
+                f"'{value}' is neither a prefix nor an archive",
+                "end a prefix of uncompressed weights with '/', or point at a model.tar.gz",
+            )
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not ENV_NAME_RE.match(key):
+                raise config_error(f"'{key}' is not a valid environment variable name", "use A-Z, 0-9 and _")
+            if "TOKEN" in key.upper() or "SECRET" in key.upper():
+                raise config_error(
+                    f"'{key}' looks like a secret: never put secrets in config",
+                    "reference it from Secrets Manager under 'secrets:' instead",
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one_model_source(self) -> ContainerSource:
+        if (self.hf_model_id is None) == (self.model_data_s3_uri is None):
+            raise config_error(
+                "set exactly one of 'hf_model_id' or 'model_data_s3_uri'",
+                "hf_model_id downloads from the Hub at start; model_data_s3_uri uses your own S3 copy",
+            )
+        return self
+
+
+class Source(Strict):
+    jumpstart: JumpStartSource | None = None
+    container: ContainerSource | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Source:
+        if (self.jumpstart is None) == (self.container is None):
+            raise config_error("set exactly one of 'jumpstart' or 'container'",
+                               "jumpstart: {model_id: …} or container: {framework: tgi, hf_model_id: …}")
+        return self
+
+
+class ServerlessConfig(Strict):
+    """Serverless inference: CPU only, billed per request, cold starts."""
+
+    memory_mb: int = Field(default=2048, description="1024-6144 in steps of 1024.")
+    max_concurrency: int = Field(default=5, ge=1, le=200, description="Concurrent invocations (1-200).")
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory(cls, value: int) -> int:
+        if value not in SERVERLESS_MEMORY_MB:
+            raise config_error(f"{value} MB is not a serverless memory size",
+                               f"use one of {', '.join(map(str, SERVERLESS_MEMORY_MB))}")
+        return value
+
+
+class AsyncConfig(Strict):
+    """Asynchronous inference: requests queue, results land in an S3 bucket this kit creates."""
+
+    max_concurrent_invocations_per_instance: int = Field(default=4, ge=1, le=1000)
+
+
+class ScheduledScaling(Strict):
+    """A scheduled capacity change, e.g. min/max 0 outside office hours in dev."""
+
+    name: Name
+    cron: str = Field(description="Six-field cron: 'minutes hours day-of-month month day-of-week year'.")
+    timezone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Dublin.")
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != CRON_FIELDS:
+            raise config_error(f"'{value}' has {len(value.split())} fields, not 6",
+                               "e.g. '0 19 ? * MON-FRI *' (minutes hours day month weekday year)")
+        return value
+
+
+class Autoscaling(Strict):
+    min: int = Field(default=1, ge=0, description="Fewest instances (or copies with scale_to_zero).")
+    max: int = Field(default=1, ge=1, description="Most instances (or copies).")
+    metric: Literal["invocations_per_instance", "concurrent_requests"] = Field(
+        default="concurrent_requests",
+        description="concurrent_requests uses the 10-second high-resolution metric (better for LLMs).",
+    )
+    target: float = Field(default=4, gt=0, description="Target value per instance (or copy).")
+    scale_in_cooldown_s: int = Field(default=300, ge=0, le=86400)
+    scale_out_cooldown_s: int = Field(default=60, ge=0, le=86400)
+    schedule: list[ScheduledScaling] = Field(default_factory=list)
+    scale_to_zero: bool = Field(
+        default=False, description="Host as an inference component with managed instance scaling (min 0)."
+    )
+
+
+class SecretRef(Strict):
+    """A Secrets Manager secret resolved by CloudFormation at deploy time, never stored in config."""
+
+    secret: str = Field(description="Secrets Manager secret name or full ARN.")
+    json_key: str | None = Field(default=None, description="Key inside a JSON secret; omitted = whole string.")
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        if not SECRET_RE.match(value) or value.startswith(("hf_", "sk-")):
+            raise config_error("'secret' must be a Secrets Manager name or ARN, not a secret value",
+                               "store the token in Secrets Manager and give its name, e.g. fmkit/hf-token")
+        return value
+
+
+class DataCapture(Strict):
+    sampling_percent: int = Field(default=10, ge=1, le=100)
+    capture: list[Literal["input", "output"]] = Field(default_factory=lambda: ["input", "output"], min_length=1)
+
+
+class Alarms(Strict):
+    latency_p95_ms: int = Field(default=30000, ge=1, description="ModelLatency p95 alarm threshold.")
+    errors_5xx: int = Field(default=5, ge=1, description="5xx errors in 5 minutes that raise the alarm.")
+    throttles_4xx: int = Field(default=20, ge=1, description="4xx (incl. throttled) errors in 5 minutes.")
 
 
 class SageMakerDeployment(DeploymentBase):
     provider: Literal["sagemaker"]
-    instance_type: str = Field(description="SageMaker hosting instance type, e.g. ml.g5.xlarge.")
+    source: Source
+    instance_type: str = Field(
+        description="Hosting instance type, e.g. ml.g5.xlarge (for serverless: the size the plan compares with)."
+    )
+    initial_instance_count: int = Field(default=1, ge=1, le=100)
+    volume_size_gb: int | None = Field(
+        default=None, ge=1, le=512, description="EBS volume; only for instance types without local NVMe storage."
+    )
+    startup_timeout_s: int = Field(default=900, ge=60, le=3600, description="Container health-check timeout.")
+    serverless: ServerlessConfig | None = None
+    async_: AsyncConfig | None = Field(default=None, alias="async")
+    autoscaling: Autoscaling | None = None
+    secrets: dict[str, SecretRef] = Field(
+        default_factory=dict, description="Container env var name -> Secrets Manager reference (e.g. HF_TOKEN)."
+    )
+    network_isolation: bool | None = Field(
+        default=None, description="Block container egress; omitted = on unless the model comes from the Hub."
+    )
+    vpc: bool = Field(default=False, description="Attach to the platform VPC's private subnets.")
+    data_capture: DataCapture | None = None
+    alarms: Alarms = Field(default_factory=Alarms)
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_names(cls, value: dict[str, SecretRef]) -> dict[str, SecretRef]:
+        for key in value:
+            if not ENV_NAME_RE.match(key):
+                raise config_error(f"'{key}' is not a valid environment variable name", "e.g. HF_TOKEN")
+        return value
+
+    @property
+    def mode(self) -> Literal["realtime", "serverless", "async", "inference-component"]:
+        """How the model is hosted (decides the resources the stack creates)."""
+        if self.serverless is not None:
+            return "serverless"
+        if self.async_ is not None:
+            return "async"
+        if self.autoscaling is not None and self.autoscaling.scale_to_zero:
+            return "inference-component"
+        return "realtime"
+
+    @property
+    def isolated(self) -> bool:
+        """Effective network isolation: on by default unless the container pulls from the Hub."""
+        if self.network_isolation is not None:
+            return self.network_isolation
+        return not (self.source.container is not None and self.source.container.hf_model_id)

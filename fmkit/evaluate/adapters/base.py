@@ -142,15 +142,23 @@ class RetryingAdapter(ABC):
 def classify_http_status(status: int, detail: str, retry_after_s: float | None = None) -> InvocationError:
     """Map an HTTP status to an error: 429 and 5xx are retried, other 4xx are not."""
     if status == 429:
-        return InvocationError("throttled", f"HTTP 429: {detail}", status=status, retryable=True, retry_after_s=retry_after_s)
+        return InvocationError(
+            "throttled", f"HTTP 429: {detail}", status=status, retryable=True, retry_after_s=retry_after_s
+        )
     if status == 408:
         return InvocationError("timeout", f"HTTP 408: {detail}", status=status, retryable=True)
     if status >= 500:
         return InvocationError(
-            "server_error", f"HTTP {status}: {detail}", status=status, retryable=True, retry_after_s=retry_after_s
+            "server_error",
+            f"HTTP {status}: {detail}",
+            status=status,
+            retryable=True,
+            retry_after_s=retry_after_s,
         )
     if status in (401, 403):
-        return InvocationError("client_error", f"HTTP {status} (check the API key/credentials): {detail}", status=status)
+        return InvocationError(
+            "client_error", f"HTTP {status} (check the API key/credentials): {detail}", status=status
+        )
     return InvocationError("client_error", f"HTTP {status}: {detail}", status=status)
 
 

@@ -9,14 +9,54 @@ PRICED = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "eu-north-1", "
 
 def test_required_families_present() -> None:
     ec2 = instances.all_instances("ec2")
-    for fam in "c6g m6g r6g c7g m7g r7g c7gn c8g m8g r8g c5 m5 c6i m6i r6i c7i m7i r7i c6a m6a c7a".split():
+    families = [
+        "c6g",
+        "m6g",
+        "r6g",
+        "c7g",
+        "m7g",
+        "r7g",
+        "c7gn",
+        "c8g",
+        "m8g",
+        "r8g",
+        "c5",
+        "m5",
+        "c6i",
+        "m6i",
+        "r6i",
+        "c7i",
+        "m7i",
+        "r7i",
+        "c6a",
+        "m6a",
+        "c7a",
+    ]
+    for fam in families:
         for size in ("large", "xlarge", "4xlarge"):
             assert f"{fam}.{size}" in ec2
-    for name in ("g4dn.xlarge", "g5.xlarge", "g6.xlarge", "g6e.xlarge", "p4d.24xlarge", "p5.48xlarge", "inf2.xlarge"):
+    for name in (
+        "g4dn.xlarge",
+        "g5.xlarge",
+        "g6.xlarge",
+        "g6e.xlarge",
+        "p4d.24xlarge",
+        "p5.48xlarge",
+        "inf2.xlarge",
+    ):
         assert name in ec2
     sm = instances.all_instances("sagemaker")
-    for name in ("ml.c7g.xlarge", "ml.m7g.large", "ml.r7g.2xlarge", "ml.g5.xlarge", "ml.g6e.xlarge",
-                 "ml.p5.48xlarge", "ml.inf2.xlarge", "ml.c6i.xlarge", "ml.m5.xlarge"):
+    for name in (
+        "ml.c7g.xlarge",
+        "ml.m7g.large",
+        "ml.r7g.2xlarge",
+        "ml.g5.xlarge",
+        "ml.g6e.xlarge",
+        "ml.p5.48xlarge",
+        "ml.inf2.xlarge",
+        "ml.c6i.xlarge",
+        "ml.m5.xlarge",
+    ):
         assert name in sm
 
 

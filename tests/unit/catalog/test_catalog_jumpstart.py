@@ -57,7 +57,9 @@ def test_eula_and_gated_bucket() -> None:
     )
     bge = jumpstart.get_jumpstart_model("huggingface-sentencesimilarity-bge-large-en-v1-5")
     assert bge is not None and not bge.eula_required
-    assert jumpstart.artifact_uri(bge.model_id, "us-east-1").startswith("s3://jumpstart-cache-prod-us-east-1/")
+    assert jumpstart.artifact_uri(bge.model_id, "us-east-1").startswith(
+        "s3://jumpstart-cache-prod-us-east-1/"
+    )
 
 
 def test_artifact_uri_errors() -> None:

@@ -1,0 +1,333 @@
+"""Run a dataset against several models with bounded concurrency, resumably.
+
+Every finished item is appended to `OUT/results/<model>.jsonl` as soon as it completes, so an
+interrupted or partly failed run loses nothing: a rerun skips (item, model) pairs that already
+succeeded with the same prompt and decoding settings, and re-invokes failed ones only when
+asked (`retry_errors`), since errors are results too (a model that times out is slow).
+
+Each model gets its own pool of `concurrency` workers and all models run at the same time:
+every endpoint sees the same load, which keeps measured latency and throughput comparable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from fmkit.evaluate.adapters import AdapterOptions, build_adapter
+from fmkit.evaluate.adapters.base import InvocationError, ModelAdapter
+from fmkit.evaluate.dataset import Dataset, EvalItem
+from fmkit.evaluate.records import ChatRequest, ErrorInfo, GenerationParams, ItemRecord
+from fmkit.evaluate.targets import Target
+
+RUN_MANIFEST = "run.json"
+
+
+@dataclass
+class EvaluationResult:
+    """Everything the report needs: the dataset, the targets and the latest record per item."""
+
+    dataset: Dataset
+    targets: tuple[Target, ...]
+    params: GenerationParams
+    records: dict[str, dict[str, ItemRecord]]  # model -> item id -> latest matching record
+    out_dir: Path | None = None
+    requests_made: dict[str, int] = field(default_factory=dict)  # items invoked by this run
+    resumed: dict[str, int] = field(default_factory=dict)  # items reused from earlier runs
+
+    @property
+    def models(self) -> list[str]:
+        return [t.name for t in self.targets]
+
+    def target(self, model: str) -> Target:
+        return next(t for t in self.targets if t.name == model)
+
+    def records_for(self, model: str) -> list[ItemRecord]:
+        """Records in dataset order; items never run are absent."""
+        by_id = self.records.get(model, {})
+        return [by_id[item.id] for item in self.dataset.items if item.id in by_id]
+
+
+def results_path(out_dir: Path, model: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", model)
+    return out_dir / "results" / f"{safe}.jsonl"
+
+
+def read_results(path: Path) -> dict[str, ItemRecord]:
+    """Latest record per item id. A torn last line (crash mid-write) is skipped, not fatal."""
+    records: dict[str, ItemRecord] = {}
+    if not path.exists():
+        return records
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                record = ItemRecord.model_validate_json(line)
+            except ValidationError:
+                continue
+            records[record.item_id] = record
+    return records
+
+
+def _current_records(
+    dataset: Dataset, target: Target, out_dir: Path, params: GenerationParams
+) -> dict[str, ItemRecord]:
+    """Stored records that still answer the current prompt with the current settings."""
+    stored = read_results(results_path(out_dir, target.name))
+    current: dict[str, ItemRecord] = {}
+    for item in dataset.items:
+        record = stored.get(item.id)
+        if record is not None and record.fingerprint == item.to_request(params).fingerprint():
+            current[item.id] = record
+    return current
+
+
+class _ResultsWriter:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def write(self, record: ItemRecord) -> None:
+        line = record.model_dump_json() + "\n"
+        with self._lock:  # one write per line: lines from concurrent workers never interleave
+            self._handle.write(line)
+            self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str) -> ItemRecord:
+    """Call the adapter once (it retries internally); every failure becomes an item error."""
+    started = time.time()
+    try:
+        completion = adapter.invoke(request)
+    except InvocationError as exc:
+        error = ErrorInfo(kind=exc.kind, message=exc.message[:500], status=exc.status, attempts=exc.attempts)
+        return ItemRecord(
+            item_id=item_id,
+            model=model,
+            fingerprint=request.fingerprint(),
+            error=error,
+            attempts=exc.attempts,
+            started_at=started,
+            finished_at=time.time(),
+        )
+    except Exception as exc:  # a bug must cost one item, not a two-hour run
+        error = ErrorInfo(kind="internal", message=f"{type(exc).__name__}: {exc}"[:500])
+        return ItemRecord(
+            item_id=item_id,
+            model=model,
+            fingerprint=request.fingerprint(),
+            error=error,
+            started_at=started,
+            finished_at=time.time(),
+        )
+    return ItemRecord(
+        item_id=item_id,
+        model=model,
+        fingerprint=request.fingerprint(),
+        output=completion.text,
+        ttft_s=completion.ttft_s,
+        latency_s=completion.latency_s,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        finish_reason=completion.finish_reason,
+        attempts=completion.attempts,
+        started_at=started,
+        finished_at=time.time(),
+    )
+
+
+def _check_targets(targets: Sequence[Target], out_dir: Path) -> None:
+    names = [t.name for t in targets]
+    if not names:
+        raise ValueError("no models to evaluate")
+    if len(set(names)) != len(names):
+        raise ValueError(f"model names must be unique: {names}")
+    files = [results_path(out_dir, n) for n in names]
+    if len(set(files)) != len(files):
+        raise ValueError(f"model names collide after sanitising for file names: {names}")
+
+
+def _write_manifest(
+    out_dir: Path, dataset: Dataset, targets: Sequence[Target], params: GenerationParams
+) -> None:
+    manifest = {
+        "dataset": {"path": str(dataset.path), "sha256": dataset.sha256, "items": len(dataset)},
+        "params": {**asdict(params), "stop": list(params.stop)},
+        "targets": [t.model_dump(mode="json") for t in targets],
+    }
+    (out_dir / RUN_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _params_from_manifest(out_dir: Path) -> GenerationParams | None:
+    path = out_dir / RUN_MANIFEST
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))["params"]
+    return GenerationParams(
+        max_tokens=data["max_tokens"],
+        temperature=data["temperature"],
+        top_p=data.get("top_p"),
+        stop=tuple(data.get("stop", ())),
+    )
+
+
+def load_evaluation(
+    dataset: Dataset, targets: Sequence[Target], out_dir: str | Path, params: GenerationParams | None = None
+) -> EvaluationResult:
+    """Rebuild a result from `OUT/results` without calling any model (to re-render a report).
+
+    `params` default to those of the last run recorded in `OUT/run.json`.
+    """
+    out = Path(out_dir)
+    _check_targets(targets, out)
+    params = params or _params_from_manifest(out) or GenerationParams()
+    records = {t.name: _current_records(dataset, t, out, params) for t in targets}
+    return EvaluationResult(
+        dataset=dataset,
+        targets=tuple(targets),
+        params=params,
+        records=records,
+        out_dir=out,
+        requests_made={t.name: 0 for t in targets},
+        resumed={t.name: len(records[t.name]) for t in targets},
+    )
+
+
+def run_evaluation(
+    dataset: Dataset,
+    targets: Sequence[Target],
+    *,
+    out_dir: str | Path,
+    concurrency: int = 4,
+    params: GenerationParams | None = None,
+    retry_errors: bool = False,
+    adapters: Mapping[str, ModelAdapter] | None = None,
+    adapter_options: AdapterOptions | None = None,
+    session: Any = None,
+    progress: bool = True,
+    console: Console | None = None,
+) -> EvaluationResult:
+    """Invoke every target on every dataset item that has no current result yet.
+
+    `adapters` replaces `build_adapter(target)` per model name (tests, custom clients).
+    Adapters are only built for models with pending items, so a fully resumed run needs no
+    credentials.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be >= 1")
+    out = Path(out_dir)
+    _check_targets(targets, out)
+    params = params or GenerationParams()
+    out.mkdir(parents=True, exist_ok=True)
+    _write_manifest(out, dataset, targets, params)
+
+    records: dict[str, dict[str, ItemRecord]] = {}
+    pending: dict[str, list[EvalItem]] = {}
+    for target in targets:
+        current = _current_records(dataset, target, out, params)
+        records[target.name] = current
+        pending[target.name] = [
+            item
+            for item in dataset.items
+            if item.id not in current or (retry_errors and not current[item.id].ok)
+        ]
+    resumed = {t.name: len(dataset) - len(pending[t.name]) for t in targets}
+
+    chosen: dict[str, ModelAdapter] = {}
+    for target in targets:  # build all first: a bad target fails before any request is sent
+        if pending[target.name]:
+            given = (adapters or {}).get(target.name)
+            chosen[target.name] = (
+                given if given is not None else build_adapter(target, adapter_options, session=session)
+            )
+
+    requests_made = {t.name: 0 for t in targets}
+    writers = {name: _ResultsWriter(results_path(out, name)) for name in chosen}
+    executors = {
+        name: ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"eval-{name}")
+        for name in chosen
+    }
+    progress_bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[errors]} errors"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not progress,
+    )
+    try:
+        with progress_bar:
+            tasks: dict[str, TaskID] = {}
+            error_counts: dict[str, int] = {}
+            for target in targets:
+                pending_ids = {item.id for item in pending[target.name]}
+                kept = [r for i, r in records[target.name].items() if i not in pending_ids]
+                error_counts[target.name] = sum(1 for r in kept if not r.ok)
+                tasks[target.name] = progress_bar.add_task(
+                    target.name,
+                    total=len(dataset),
+                    completed=resumed[target.name],
+                    errors=error_counts[target.name],
+                )
+            futures: dict[Future[ItemRecord], str] = {}
+            for name, executor in executors.items():
+                for item in pending[name]:
+                    request = item.to_request(params)
+                    futures[
+                        executor.submit(
+                            _invoke_and_write, chosen[name], name, request, item.id, writers[name]
+                        )
+                    ] = name
+            for future in as_completed(futures):
+                name = futures[future]
+                record = future.result()
+                records[name][record.item_id] = record
+                requests_made[name] += 1
+                if not record.ok:
+                    error_counts[name] += 1
+                progress_bar.update(tasks[name], advance=1, errors=error_counts[name])
+    finally:
+        for executor in executors.values():
+            # On Ctrl-C: drop queued items, let in-flight ones finish and be written.
+            executor.shutdown(wait=True, cancel_futures=True)
+        for writer in writers.values():
+            writer.close()
+
+    ordered = {
+        t.name: {i.id: records[t.name][i.id] for i in dataset.items if i.id in records[t.name]}
+        for t in targets
+    }
+    return EvaluationResult(
+        dataset=dataset,
+        targets=tuple(targets),
+        params=params,
+        records=ordered,
+        out_dir=out,
+        requests_made=requests_made,
+        resumed=resumed,
+    )
+
+
+def _invoke_and_write(
+    adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str, writer: _ResultsWriter
+) -> ItemRecord:
+    record = invoke_item(adapter, model, request, item_id)
+    writer.write(record)  # from the worker thread, so completed work survives an interrupt
+    return record

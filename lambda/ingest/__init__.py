@@ -1,0 +1,1 @@
+"""Ingest and bulk-ingest Lambda handlers (asset root at deploy time)."""

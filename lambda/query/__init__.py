@@ -1,0 +1,1 @@
+"""Query Lambda handler (asset root at deploy time)."""

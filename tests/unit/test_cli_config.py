@@ -1,0 +1,107 @@
+"""`fmkit validate`, `config show`, `config schema`, `env new` — as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from fmkit.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "model_configs"
+    shutil.copytree(ROOT / "model_configs", target)
+    return target
+
+
+def test_validate_default_config_exits_0(config_dir: Path) -> None:
+    result = runner.invoke(app, ["validate", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0, result.output
+    assert "2 environment(s) (dev, prod)" in result.output
+
+
+def test_config_show_prints_the_resolved_environment_as_yaml(config_dir: Path) -> None:
+    result = runner.invoke(app, ["config", "show", "prod", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0, result.output
+    data = YAML(typ="safe").load(result.output)
+    assert data["name"] == "prod"
+    assert data["region"] == "us-east-1"
+    assert data["platform"]["removal_policy"] == "retain"
+    assert data["project"]["budget"]["monthly_usd"] == 8000  # env overlay applied
+    assert data["project"]["owner"] == "platform-team@example.com"  # inherited from project.yaml
+
+
+def test_config_show_unknown_environment_exits_2_with_suggestion(config_dir: Path) -> None:
+    result = runner.invoke(app, ["config", "show", "prdo", "--config-dir", str(config_dir)])
+    assert result.exit_code == 2
+    assert "did you mean 'prod'?" in result.output
+
+
+def test_env_new_clones_keeping_comments_and_sets_account(config_dir: Path) -> None:
+    result = runner.invoke(app, ["env", "new", "staging", "--from", "prod", "--account", "333333333333",
+                                 "--region", "eu-central-1", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0, result.output
+    text = (config_dir / "environments" / "staging.yaml").read_text()
+    source = (config_dir / "environments" / "prod.yaml").read_text()
+    source_comments = [line for line in source.splitlines() if line.lstrip().startswith("#")]
+    assert source_comments and all(c in text for c in source_comments)
+    assert 'account: "333333333333"' in text or "account: '333333333333'" in text
+    assert "region: eu-central-1" in text
+    shown = runner.invoke(app, ["config", "show", "staging", "--config-dir", str(config_dir)])
+    assert shown.exit_code == 0 and "eu-central-1" in shown.output
+
+
+def test_env_new_refuses_existing_unknown_source_and_bad_values(config_dir: Path) -> None:
+    exists = runner.invoke(app, ["env", "new", "dev", "--from", "prod", "--config-dir", str(config_dir)])
+    assert exists.exit_code == 2 and "already exists" in exists.output
+    unknown = runner.invoke(app, ["env", "new", "qa", "--from", "prdo", "--config-dir", str(config_dir)])
+    assert unknown.exit_code == 2 and "did you mean 'prod'?" in unknown.output
+    bad_region = runner.invoke(app, ["env", "new", "qa", "--from", "dev", "--region", "eu-west-9",
+                                     "--config-dir", str(config_dir)])
+    assert bad_region.exit_code == 2 and "not an AWS region" in bad_region.output
+    assert not (config_dir / "environments" / "qa.yaml").exists()
+    bad_name = runner.invoke(app, ["env", "new", "QA_1", "--from", "dev", "--config-dir", str(config_dir)])
+    assert bad_name.exit_code == 2 and "not a valid environment name" in bad_name.output
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    result = runner.invoke(app, ["config", "schema", "--check", "--config-dir", str(ROOT / "model_configs")])
+    assert result.exit_code == 0, f"run `make schema`:\n{result.output}"
+
+
+def test_schema_is_written_and_describes_every_file_kind(config_dir: Path) -> None:
+    (config_dir / "schema.json").unlink()
+    result = runner.invoke(app, ["config", "schema", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0
+    schema = json.loads((config_dir / "schema.json").read_text())
+    assert {"project-file", "environment-file", "model-file"} <= set(schema["$defs"])
+    model = json.loads((config_dir / "schemas" / "model.schema.json").read_text())
+    assert "discriminator" in json.dumps(model)
+
+
+def test_every_config_file_points_editors_at_its_schema() -> None:
+    for path in (ROOT / "model_configs").rglob("*.yaml"):
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        schema_ref = first.split("$schema=", 1)[1].strip()
+        assert (path.parent / schema_ref).resolve().is_file(), f"{path}: {schema_ref} does not exist"
+
+
+def test_validate_does_not_import_aws_cdk() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from fmkit.cli import app; from typer.testing import CliRunner; "
+            f"r = CliRunner().invoke(app, ['validate', '--config-dir', {str(ROOT / 'model_configs')!r}]); "
+            "assert r.exit_code == 0, r.output; "
+            "assert not any(m.startswith(('aws_cdk', 'constructs', 'jsii')) for m in sys.modules), 'cdk imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

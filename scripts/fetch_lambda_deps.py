@@ -20,7 +20,7 @@ PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 
 
 def main() -> int:
-    from stacks.common.python_lambda import DEPS_ROOT, LAMBDA_ROOT, PYTHON_VERSION
+    from stacks.common.lambda_layout import DEPS_ROOT, LAMBDA_ROOT, PYTHON_VERSION
 
     for requirements in sorted(LAMBDA_ROOT.glob("*/requirements.txt")):
         name = requirements.parent.name

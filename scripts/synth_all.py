@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "cdk.out"
+OUT = ROOT / "cdk.out"  # --output changes it (e.g. to synth beside a running `cdk watch`)
 sys.path.insert(0, str(ROOT))
 
 
@@ -73,10 +73,25 @@ def cfn_lint(paths: list[Path]) -> tuple[int, list[str]]:
     return errors, lines
 
 
+def config_warnings(env: str | None) -> list[str]:
+    """Warnings (e.g. carbon policy in `warn` mode) that don't stop synthesis but must be seen."""
+    from fmkit.config import ConfigError, load_config
+
+    try:
+        loaded = load_config(ROOT / "model_configs")
+    except ConfigError:
+        return []  # synthesis already printed the errors and failed
+    return [w.format(ROOT) for w in loaded.warnings
+            if env is None or f"environments/{env}.yaml" in str(w.location.file) or "models/" in str(w.location.file)]
+
+
 def main() -> int:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", help="only this environment (default: all)")
+    parser.add_argument("--output", type=Path, default=ROOT / "cdk.out", help="cloud assembly directory")
     args = parser.parse_args()
+    OUT = args.output.resolve()
     extra = ["-c", f"env={args.env}"] if args.env else []
 
     status, seconds = run_cdk_synth(extra)
@@ -101,6 +116,10 @@ def main() -> int:
         total += sum(counts.values())
         print(f"  {names.get(path, path.stem):<32} {sum(counts.values()):>4} resources")
     print(f"stacks       : {len(paths)}   resources: {total}   synth: {seconds:.1f}s")
+    warnings = config_warnings(args.env)
+    print(f"config       : valid, {len(warnings)} warning(s)")
+    for warning in warnings:
+        print(f"  ! {warning}")
     print(f"cdk-nag      : {len(violations)} unacknowledged, {len(acknowledged)} acknowledged with a reason")
     for violation in violations:
         for construct in violation.get("violatingConstructs", []):

@@ -25,7 +25,7 @@ INTERFACE_ENDPOINTS = {
 
 
 class PlatformVpc(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: VpcConfig,
+    def __init__(self, scope: Construct, construct_id: str, *, config: VpcConfig, zones: list[str],
                  flow_logs_bucket: s3.IBucket) -> None:
         super().__init__(scope, construct_id)
         private_type = (ec2.SubnetType.PRIVATE_WITH_EGRESS if config.egress == "nat"
@@ -38,7 +38,9 @@ class PlatformVpc(Construct):
         self.vpc = ec2.Vpc(
             self, "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(config.cidr),
-            max_azs=config.max_azs,
+            # Given explicitly (see PlatformStack.availability_zones): with a concrete account and
+            # region CDK would otherwise look them up in the account, which needs credentials.
+            availability_zones=zones,
             nat_gateways=config.nat_gateways if config.egress == "nat" else 0,
             subnet_configuration=subnets,
             restrict_default_security_group=True,

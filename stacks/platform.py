@@ -14,11 +14,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -93,10 +93,19 @@ class PlatformStack(cdk.Stack):
         cdk.CfnOutput(self, "AccessLogsBucketName", value=self.logs_bucket.bucket_name)
 
     @property
+    def availability_zones(self) -> list[str]:
+        """Zones without an account lookup (synth needs no credentials): the configured names, or
+        `Fn::GetAZs` picks resolved by CloudFormation in whatever account the stack lands in."""
+        vpc = self.config.platform.vpc
+        if vpc.availability_zones:
+            return list(vpc.availability_zones)
+        return [cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(vpc.max_azs)]
+
+    @property
     def network(self) -> PlatformVpc:
         """The environment's VPC, created on first use (capabilities that need one ask for it)."""
         if self._vpc is None:
-            self._vpc = PlatformVpc(self, "Network", config=self.config.platform.vpc,
+            self._vpc = PlatformVpc(self, "Network", config=self.config.platform.vpc, zones=self.availability_zones,
                                     flow_logs_bucket=self.logs_bucket)
         return self._vpc
 

@@ -26,10 +26,41 @@ class EnvironmentStage(cdk.Stage):
         self.stacks["Platform"] = platform
 
         # --- bedrock (issue 3) ---
+        if config.enabled_by_provider("bedrock"):
+            from stacks.bedrock.stack import BedrockStack
+
+            self.stacks["Bedrock"] = BedrockStack(self, "Bedrock", config=config, platform=platform,
+                                                  stack_name=f"{prefix}-bedrock")
         # --- sagemaker (issue 4) ---
+        if config.enabled_by_provider("sagemaker"):
+            from stacks.sagemaker.stack import SageMakerStack
+
+            self.stacks["SageMaker"] = SageMakerStack(self, "SageMaker", config=config, platform=platform,
+                                                      stack_name=f"{prefix}-sagemaker")
         # --- graviton (issue 5) ---
+        if config.enabled_by_provider("ec2-graviton"):
+            from stacks.graviton.stack import GravitonStack
+
+            self.stacks["Graviton"] = GravitonStack(self, "Graviton", config=config, platform=platform,
+                                                    stack_name=f"{prefix}-graviton")
         # --- knowledge (issue 6) ---
+        if any(kb.enabled for kb in config.project.knowledge_bases.values()):
+            from stacks.knowledge.stack import KnowledgeStack
+
+            self.stacks["Knowledge"] = KnowledgeStack(self, "Knowledge", config=config, platform=platform,
+                                                      stack_name=f"{prefix}-knowledge")
         # --- sustainability (issue 7) ---
+        if config.project.sustainability.enabled:
+            from stacks.sustainability.stack import SustainabilityStack
+
+            self.stacks["Sustainability"] = SustainabilityStack(
+                self, "Sustainability", config=config, platform=platform, stack_name=f"{prefix}-sustainability")
         # --- evaluation (issue 8) ---
+        if config.project.evaluation.enabled:
+            from stacks.evaluation.stack import EvaluationStack
+
+            self.stacks["Evaluation"] = EvaluationStack(self, "Evaluation", config=config, platform=platform,
+                                                        model_stacks=dict(self.stacks),
+                                                        stack_name=f"{prefix}-evaluation")
 
         cdk.Aspects.of(self).add(MandatoryTags(config))

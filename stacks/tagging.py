@@ -6,14 +6,27 @@ validated config, so a missing owner or cost center is a config error, never a s
 
 from __future__ import annotations
 
+import re
+
 import jsii
-from aws_cdk import IAspect, ITaggable, Tags, TagManager
+from aws_cdk import IAspect, ITaggable, TagManager, Tags
 from constructs import IConstruct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.config.deployment_base import DeploymentBase
+from fmkit.estimate import estimate_deployment
+from fmkit.estimate.carbon import grid_g_per_kwh
 
 TAG_PREFIX = "fmkit:"
+GRID_TAG = f"{TAG_PREFIX}grid-gco2e-per-kwh"
+# AWS tag limits (shared with config validation): key <= 128, value <= 256, restricted characters.
+MAX_KEY, MAX_VALUE = 128, 256
+_UNSAFE = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)
+
+
+def tag_safe(value: str) -> str:
+    """A value AWS accepts as a tag value: disallowed characters become '-', cut to 256 characters."""
+    return _UNSAFE.sub("-", value)[:MAX_VALUE]
 
 
 def mandatory_tags(config: EnvironmentConfig) -> dict[str, str]:
@@ -25,6 +38,9 @@ def mandatory_tags(config: EnvironmentConfig) -> dict[str, str]:
         f"{TAG_PREFIX}owner": config.project.owner,
         f"{TAG_PREFIX}cost-center": config.project.cost_center,
     })
+    grid = grid_g_per_kwh(config.region)
+    if grid is not None:  # the region's grid factor, so CUR/FOCUS carbon tools can group by it
+        tags[GRID_TAG] = f"{grid:.1f}"
     return tags
 
 
@@ -40,8 +56,12 @@ class MandatoryTags:
     def visit(self, node: IConstruct) -> None:
         if TagManager.is_taggable(node):
             manager = node.tags  # type: ignore[attr-defined]
-            for key, value in self._tags.items():
-                manager.set_tag(key, value, self.PRIORITY, True)
+        elif TagManager.is_taggable_v2(node):  # newer L1s (e.g. CfnInferenceComponent) are ITaggableV2
+            manager = node.cdk_tag_manager  # type: ignore[attr-defined]
+        else:
+            return
+        for key, value in self._tags.items():
+            manager.set_tag(key, value, self.PRIORITY, True)
 
 
 def deployment_tags(name: str, deployment: DeploymentBase) -> dict[str, str]:
@@ -52,11 +72,25 @@ def deployment_tags(name: str, deployment: DeploymentBase) -> dict[str, str]:
     return tags
 
 
+def estimate_tags(name: str, deployment: DeploymentBase, config: EnvironmentConfig) -> dict[str, str]:
+    """Hardware and the plan's monthly estimate (expected values), as tags Cost Explorer can group by."""
+    estimate = estimate_deployment(name, deployment, config)
+    fp = estimate.footprint
+    return {
+        f"{TAG_PREFIX}hardware-arch": tag_safe(estimate.arch),
+        f"{TAG_PREFIX}accelerator": tag_safe(estimate.accelerator),
+        f"{TAG_PREFIX}est-kgco2e-month": f"{fp.kg_co2e.expected:.2f}",
+        f"{TAG_PREFIX}est-usd-month": f"{fp.usd.expected:.2f}",
+    }
+
+
 def tag_deployment(scope: IConstruct, name: str, deployment: DeploymentBase, config: EnvironmentConfig) -> None:
-    """Tag every resource under `scope` as belonging to model deployment `name`."""
-    del config  # part of the signature so later tags (hardware, carbon estimates) can use it
-    for key, value in deployment_tags(name, deployment).items():
+    """Tag every resource under `scope` as belonging to model deployment `name` (+ hardware, estimates)."""
+    tags = deployment_tags(name, deployment)
+    tags.update(estimate_tags(name, deployment, config))
+    for key, value in tags.items():
         Tags.of(scope).add(key, value)
 
 
-__all__ = ["ITaggable", "MandatoryTags", "deployment_tags", "mandatory_tags", "tag_deployment"]
+__all__ = ["ITaggable", "MandatoryTags", "deployment_tags", "estimate_tags", "mandatory_tags", "tag_deployment",
+           "tag_safe"]

@@ -73,12 +73,17 @@ def _spec(raw: Mapping[str, Any]) -> InstanceSpec:
     )
 
 
-@cache
 def all_instances(kind: Kind = "ec2") -> dict[str, InstanceSpec]:
     """All instance types of one catalog, keyed by name (SageMaker names keep their ``ml.`` prefix)."""
     if kind not in ("ec2", "sagemaker"):
         raise ValueError(f"kind must be 'ec2' or 'sagemaker', not {kind!r}")
-    data = load_catalog(EC2_FILE if kind == "ec2" else SAGEMAKER_FILE)
+    return _load(EC2_FILE if kind == "ec2" else SAGEMAKER_FILE)
+
+
+@cache
+def _load(filename: str) -> dict[str, InstanceSpec]:
+    # Cached separately so the public signature keeps its types (functools.cache erases them).
+    data = load_catalog(filename)
     return {name: _spec(raw) for name, raw in sorted(data["instances"].items())}
 
 

@@ -8,6 +8,8 @@ import typer
 
 from fmkit.cli.config_cmds import config_app, validate
 from fmkit.cli.env_cmds import env_app
+from fmkit.cli.eval_cmd import evaluate
+from fmkit.cli.plan_cmd import plan
 
 app = typer.Typer(
     name="fmkit",
@@ -20,6 +22,8 @@ app.command("validate")(validate)
 app.add_typer(config_app, name="config")
 app.add_typer(env_app, name="env")
 # Further commands register here (one import + one line each): plan, eval.
+app.command("plan")(plan)
+app.command("eval")(evaluate)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from ruamel.yaml import YAML
 
-from fmkit.cli.common import DEFAULT_CONFIG_DIR, ConfigDir, EXIT_CONFIG, err, fail, load_or_exit, out, print_problems
+from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, fail, load_or_exit, out, print_problems
 from fmkit.config import ConfigError
 from fmkit.schema import stale_schemas, write_schemas
 
@@ -41,11 +41,33 @@ def show(
         fail(exc.problems, Path.cwd())
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buffer = io.StringIO()
     yaml.dump(resolved.model_dump(mode="json"), buffer)
     out.print(f"# resolved config of environment '{env}' ({config_dir})", markup=False)
     out.print(buffer.getvalue().rstrip(), markup=False)
+
+
+@config_app.command("reference")
+def reference(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if OUTPUT is out of date.")] = False,
+) -> None:
+    """Print (or write) the Markdown config reference generated from the models."""
+    from fmkit.reference import render_reference
+
+    text = render_reference()
+    if output is None:
+        out.print(text, markup=False)
+        return
+    if check:
+        current = output.read_text(encoding="utf-8") if output.is_file() else ""
+        if current != text:
+            out.print(f"{output}: out of date — run `fmkit config reference -o {output}`", markup=False)
+            raise typer.Exit(1)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"wrote {output}", markup=False)
 
 
 @config_app.command("schema")

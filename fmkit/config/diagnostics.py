@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -91,10 +92,9 @@ def _walk(loc: tuple[Any, ...], data: Any, root: Any) -> tuple[DocPath, Any, Any
         last = index == len(loc) - 1
         if element == "[key]":
             continue
-        if isinstance(current, dict) and element in current:
-            path.append(element)
-            current, parent_tp, tp = current[element], tp, _child_type(tp, element)
-        elif isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current):
+        in_map = isinstance(current, dict) and element in current
+        in_list = isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current)
+        if in_map or in_list:
             path.append(element)
             current, parent_tp, tp = current[element], tp, _child_type(tp, element)
         elif isinstance(element, str) and _tag_member(tp, element) is not None:
@@ -127,7 +127,7 @@ def problems_from_validation(
         prefer_key = kind == "extra_forbidden"
         if kind == "union_tag_invalid" and (*path, "provider") in smap.values:
             path = (*path, "provider")
-        loc = smap.locate(path, prefer_key=prefer_key) or Location(next(iter(prefixes), "?"), 1, 1)
+        loc = smap.locate(path, prefer_key=prefer_key) or Location(Path(next(iter(prefixes), ".")), 1, 1)
         key = relative_key(path, prefixes.get(loc.file, ()))
         where = f"'{key}'" if key else "this file"
         if kind == "extra_forbidden":
@@ -151,7 +151,8 @@ def problems_from_validation(
             message = f"unknown provider '{ctx.get('tag')}'"
             hint = did_you_mean(str(ctx.get("tag")), choices) or f"expected one of: {', '.join(choices)}"
         elif kind == "union_tag_not_found":
-            choices = [m.model_fields["provider"].annotation for m in _union_members(tp) if "provider" in getattr(m, "model_fields", {})]
+            choices = [m.model_fields["provider"].annotation for m in _union_members(tp)
+                       if "provider" in getattr(m, "model_fields", {})]
             names = [get_args(c)[0] for c in choices if get_origin(c) is Literal]
             message = "missing required key 'provider'"
             hint = f"add 'provider: …' (one of: {', '.join(names)})" if names else None

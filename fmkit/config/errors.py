@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,10 +19,8 @@ class Location:
     def display(self, root: Path | None = None) -> str:
         path = self.file
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 path = self.file.resolve().relative_to(root.resolve())
-            except ValueError:
-                pass
         return f"{path}:{self.line}:{self.col}"
 
 

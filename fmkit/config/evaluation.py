@@ -1,9 +1,172 @@
-"""The opt-in cloud evaluation stack (benchmarks the configured models on a schedule)."""
+"""The opt-in cloud evaluation stack: benchmarks the configured models on a dataset in S3.
+
+Metric names are listed here rather than imported from `fmkit.evaluate`, so loading a config
+never imports numpy or the scoring libraries; `tests/unit/config/test_evaluation_rules.py`
+checks the two lists agree.
+"""
 
 from __future__ import annotations
 
-from fmkit.config.base import Strict
+import re
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from fmkit.config.base import Name, Strict, config_error
+
+if TYPE_CHECKING:
+    from fmkit.config.deployments import Deployment
+    from fmkit.config.environment import EnvironmentConfig
+
+QUALITY_METRICS = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
+CHECK_RE = re.compile(r"^(json|json-fenced)(@[\w,-]+)?$|^regex(:[A-Za-z0-9_]+)?(@[\w,-]+)?=.+$")
+S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.jsonl$")
+KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]+\.jsonl$")
+RATE_RE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+CRON_FIELD_RE = re.compile(r"^[0-9A-Za-z*?,/#L W-]+$")
+
+
+def check_schedule(value: str) -> str:
+    """EventBridge `rate(N unit)` or six-field `cron(min hour dom month dow year)`."""
+    rate = RATE_RE.match(value)
+    if rate:
+        count, unit = int(rate.group(1)), rate.group(2)
+        if count < 1 or (count == 1) != (not unit.endswith("s")):
+            raise config_error(f"'{value}': use 'rate(1 day)' for one and 'rate(N days)' for more",
+                               "EventBridge rejects rate(1 days) and rate(2 day)")
+        return value
+    if value.startswith("cron(") and value.endswith(")"):
+        fields = value[5:-1].split()
+        if len(fields) != 6 or not all(CRON_FIELD_RE.match(f) for f in fields):
+            raise config_error(f"'{value}' is not a six-field EventBridge cron expression",
+                               "cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 6 ? * MON *)")
+        if fields[2] != "?" and fields[4] != "?":
+            raise config_error(f"'{value}': day-of-month and day-of-week cannot both be set",
+                               "put '?' in one of them, e.g. cron(0 6 ? * MON *)")
+        return value
+    raise config_error(f"'{value}' is not an EventBridge schedule expression",
+                       "use rate(7 days) or cron(0 6 ? * MON *) (UTC)")
+
+
+Schedule = Annotated[str, AfterValidator(check_schedule)]
+
+
+def _check_spec(value: str) -> str:
+    if not CHECK_RE.match(value):
+        raise config_error(f"'{value}' is not a check", "use json[@TAGS], json-fenced[@TAGS] or regex[:NAME][@TAGS]=PATTERN")
+    if value.startswith("regex"):
+        try:
+            re.compile(value.partition("=")[2])
+        except re.error as exc:
+            raise config_error(f"invalid regular expression in '{value}': {exc}") from None
+    return value
+
+
+def check_name(spec: str) -> str:
+    """The metric name a check reports under (mirrors `fmkit.evaluate.parse_check`)."""
+    head = spec.partition("=")[0].partition("@")[0]
+    if head.startswith("regex"):
+        return head.partition(":")[2] or "regex"
+    return "json_valid"
+
+
+class EvaluationMetrics(Strict):
+    primary: str = Field(default="rougeL", description="Metric that ranks models and drives 'best value'.")
+    checks: list[Annotated[str, AfterValidator(_check_spec)]] = Field(
+        default_factory=list, description="Extra checks, e.g. json@triage or regex:order_id=ORD-\\d+.")
+    bootstrap_resamples: int = Field(default=1000, ge=100, le=10000, description="Resamples for the CIs.")
+
+    def names(self) -> list[str]:
+        return [*QUALITY_METRICS, *(check_name(c) for c in self.checks)]
+
+    @model_validator(mode="after")
+    def _primary_known(self) -> EvaluationMetrics:
+        if self.primary not in self.names():
+            raise config_error(f"unknown primary metric '{self.primary}'", f"choose from {', '.join(self.names())}")
+        return self
 
 
 class EvaluationConfig(Strict):
-    enabled: bool = False
+    """Scheduled benchmarks of this environment's models (Step Functions + Lambda, results in S3)."""
+
+    enabled: bool = Field(default=False, description="Create the evaluation stack in this environment.")
+    dataset_s3_uri: str | None = Field(
+        default=None, description="s3://bucket/key.jsonl of the dataset in a bucket you own (read-only access).")
+    dataset_key: str = Field(
+        default="datasets/dataset.jsonl", description="Dataset key in the stack's own bucket (if no dataset_s3_uri).")
+    models: list[Name] | None = Field(default=None, description="Deployments to benchmark; omitted means all enabled.")
+    schedule: Schedule | None = Field(
+        default=None, description="EventBridge rate(...) or cron(...) (UTC) for scheduled runs; omitted: on demand.")
+    max_concurrency: int = Field(default=4, ge=1, le=100, description="Lambda batches running at once.")
+    batch_size: int = Field(default=10, ge=1, le=100, description="Dataset items per Lambda invocation.")
+    tolerated_failure_percentage: float = Field(
+        default=10, ge=0, le=100, description="Failed batches (not failed items) tolerated before the run fails.")
+    max_tokens: int = Field(default=512, ge=1, le=32768, description="max_tokens sent with every request.")
+    timeout_s: int = Field(default=120, ge=5, le=840, description="Per-request timeout.")
+    min_scores: dict[str, float] = Field(
+        default_factory=dict, description="metric: minimum per model (metric scale) -> CloudWatch alarm.")
+    metrics: EvaluationMetrics = Field(default_factory=EvaluationMetrics)
+    results_retention_days: int = Field(default=365, ge=1, description="Expire run results and reports after.")
+
+    @field_validator("dataset_s3_uri")
+    @classmethod
+    def _uri(cls, value: str | None) -> str | None:
+        if value is not None and not S3_URI_RE.match(value):
+            raise config_error(f"'{value}' is not an s3://bucket/key.jsonl URI", "the dataset is a JSONL file")
+        return value
+
+    @field_validator("dataset_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if value.startswith("/") or not KEY_RE.match(value):
+            raise config_error(f"'{value}' is not an S3 key of a .jsonl file", "e.g. datasets/support.jsonl")
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds_known(self) -> EvaluationConfig:
+        names = self.metrics.names()
+        for metric in self.min_scores:
+            if metric not in names:
+                raise config_error(f"min_scores names unknown metric '{metric}'", f"known: {', '.join(names)}")
+        return self
+
+    @property
+    def dataset_bucket_and_key(self) -> tuple[str | None, str]:
+        """(external bucket, key); bucket None means the stack's own bucket."""
+        if self.dataset_s3_uri is None:
+            return None, self.dataset_key
+        bucket, _, key = self.dataset_s3_uri.removeprefix("s3://").partition("/")
+        return bucket, key
+
+
+def not_benchmarkable(deployment: Deployment) -> str | None:
+    """Why a deployment cannot be benchmarked as a chat model (None when it can)."""
+    from fmkit.catalog.bedrock import get_model
+    from fmkit.catalog.jumpstart import get_jumpstart_model
+    from fmkit.config.providers.bedrock import BedrockDeployment
+    from fmkit.config.providers.sagemaker import SageMakerDeployment
+
+    if isinstance(deployment, BedrockDeployment):
+        model = get_model(deployment.model_id)
+        if model is not None and model.kind != "text":
+            return f"{deployment.model_id} is an embedding model"
+    if isinstance(deployment, SageMakerDeployment):
+        if deployment.async_ is not None:
+            return "asynchronous endpoints answer through S3, not InvokeEndpoint"
+        source = deployment.source
+        if source.container is not None and source.container.framework == "tei":
+            return "a TEI container serves embeddings"
+        if source.jumpstart is not None:
+            spec = get_jumpstart_model(source.jumpstart.model_id)
+            if spec is not None and spec.task != "text-generation":
+                return f"{source.jumpstart.model_id} is an embedding model"
+    return None
+
+
+def evaluated_models(env: EnvironmentConfig) -> dict[str, Deployment]:
+    """The enabled deployments the evaluation benchmarks: `models`, else every chat model."""
+    enabled = env.enabled_models()
+    wanted = env.project.evaluation.models
+    if wanted is not None:
+        return {name: enabled[name] for name in wanted if name in enabled}
+    return {name: d for name, d in sorted(enabled.items()) if not_benchmarkable(d) is None}

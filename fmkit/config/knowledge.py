@@ -8,9 +8,9 @@ one entry can tell on its own.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from fmkit.config.base import Name, Strict, config_error
 
@@ -41,7 +41,21 @@ class SageMakerEmbedding(Strict):
     dimensions: int = Field(ge=1, le=16000, description="Vector size the endpoint returns (required).")
 
 
-Embedding = Annotated[BedrockEmbedding | SageMakerEmbedding, Field(discriminator="provider")]
+def _embedding_provider(value: Any) -> str | None:
+    """`provider` may be omitted: Bedrock is the default embedding provider."""
+    if isinstance(value, dict):
+        return str(value.get("provider", "bedrock"))
+    return getattr(value, "provider", None)
+
+
+Embedding = Annotated[
+    Annotated[BedrockEmbedding, Tag("bedrock")] | Annotated[SageMakerEmbedding, Tag("sagemaker")],
+    Discriminator(
+        _embedding_provider,
+        custom_error_type="fmkit",
+        custom_error_message="embedding provider must be bedrock or sagemaker",
+    ),
+]
 
 
 class ChunkingConfig(Strict):

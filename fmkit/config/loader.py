@@ -166,11 +166,11 @@ def _cross_file_problems(
         if isinstance(envs, list):
             for index, env_name in enumerate(envs):
                 if isinstance(env_name, str) and env_name not in env_names:
-                    loc = model_doc.source.values.get(("models", name, "environments", index))
+                    item_loc = model_doc.source.values.get(("models", name, "environments", index))
                     hint = did_you_mean(env_name, env_names) or (
                         f"create environments/{env_name}.yaml, or use one of: {', '.join(env_names)}"
                     )
-                    problems.append(ConfigProblem(loc or Location(model_doc.file, 1, 1),
+                    problems.append(ConfigProblem(item_loc or Location(model_doc.file, 1, 1),
                                                   f"unknown environment '{env_name}'", hint))
     return problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from fmkit.config.base import Strict, config_error
 
@@ -21,7 +21,7 @@ class AlarmSubscription(Strict):
 
     @field_validator("endpoint")
     @classmethod
-    def _endpoint_matches_protocol(cls, value: str, info):  # type: ignore[no-untyped-def]
+    def _endpoint_matches_protocol(cls, value: str, info: ValidationInfo) -> str:
         protocol = info.data.get("protocol")
         if protocol == "email" and "@" not in value:
             raise config_error(f"'{value}' is not an email address", "e.g. oncall@example.com")
@@ -36,6 +36,11 @@ class VpcConfig(Strict):
     cidr: str = Field(default="10.0.0.0/16", description="IPv4 CIDR of the VPC (/16 to /24).")
     max_azs: int = Field(default=2, ge=2, le=6, description="Availability zones (at least two).")
     nat_gateways: int = Field(default=1, ge=0, le=6, description="NAT gateways when egress is 'nat'.")
+    availability_zones: list[str] | None = Field(
+        default=None,
+        description="Zone names to pin (default: the first max_azs zones CloudFormation's Fn::GetAZs "
+        "returns in the target account).",
+    )
     egress: Literal["nat", "none"] = Field(
         default="nat", description="'none': no NAT; S3/SSM/CloudWatch/ECR/STS reached via VPC endpoints."
     )

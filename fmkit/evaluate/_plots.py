@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
+from fmkit.evaluate.metrics import metric_label
 from fmkit.evaluate.summary import Estimate, EvaluationSummary
 
 _PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d"]
@@ -45,6 +47,8 @@ def _scatter(
     title: str,
     log_x: bool,
     salt: str,
+    x_format: Callable[[float], str] | None = None,
+    y_max: float | None = None,
 ) -> str:
     figure = Figure(figsize=(6.4, 4.2), dpi=100, layout="constrained")
     axes = figure.add_subplot()
@@ -66,6 +70,8 @@ def _scatter(
         axes.annotate(name, (x, y), textcoords="offset points", xytext=(8, 6), fontsize=9, color="#1f2937")
     if log_x:
         axes.set_xscale("log")
+    if x_format is not None:
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: x_format(value)))
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title, fontsize=11, loc="left", color="#111827")
@@ -74,13 +80,18 @@ def _scatter(
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.margins(x=0.25, y=0.2)
+    if y_max is not None:
+        low, high = axes.get_ylim()
+        axes.set_ylim(max(low, 0.0), min(high, y_max * 1.04))  # a score never exceeds its scale
+    if not log_x:
+        axes.set_xlim(left=0)  # latency and cost are never negative; margins would suggest so
     return _render(figure, salt)
 
 
 def _ci_label(summary: EvaluationSummary) -> str:
     confidence = summary.settings.get("confidence")
     suffix = f" ({confidence * 100:g}% CI)" if isinstance(confidence, float) else ""
-    return f"{summary.primary_metric}{suffix}"
+    return f"{metric_label(summary.primary_metric)}{suffix}"
 
 
 def quality_vs_cost_svg(summary: EvaluationSummary) -> str | None:
@@ -103,6 +114,8 @@ def quality_vs_cost_svg(summary: EvaluationSummary) -> str | None:
         title="Quality vs cost — up and left is better",
         log_x=log_x,
         salt="fmkit-quality-cost",
+        x_format=lambda value: f"${value:.3g}",
+        y_max=summary.metric(primary).scale,
     )
 
 
@@ -123,4 +136,5 @@ def quality_vs_latency_svg(summary: EvaluationSummary) -> str | None:
         title="Quality vs latency — up and left is better",
         log_x=False,
         salt="fmkit-quality-latency",
+        y_max=summary.metric(primary).scale,
     )

@@ -169,20 +169,23 @@ def parse_dataset(text: str, path: Path) -> Dataset:
         if not isinstance(data, dict):
             problems.append(DatasetProblem(path, line_no, "each line must be a JSON object"))
             continue
+        # Checked even when the line has other problems, so every problem shows up in one run.
+        item_id = data.get("id")
+        duplicate = False
+        if isinstance(item_id, str):
+            if item_id in first_line_of:
+                duplicate = True
+                first = first_line_of[item_id]
+                problems.append(DatasetProblem(path, line_no, f"duplicate id {item_id!r} (first used on line {first})"))
+            else:
+                first_line_of[item_id] = line_no
         try:
             item = EvalItem.model_validate(data)
         except ValidationError as exc:
             problems.extend(DatasetProblem(path, line_no, m) for m in _format_validation_error(exc))
             continue
-        if item.id in first_line_of:
-            problems.append(
-                DatasetProblem(
-                    path, line_no, f"duplicate id {item.id!r} (first used on line {first_line_of[item.id]})"
-                )
-            )
-            continue
-        first_line_of[item.id] = line_no
-        items.append(item)
+        if not duplicate:
+            items.append(item)
     if not problems and not items:
         problems.append(DatasetProblem(path, 1, "the dataset has no items"))
     if problems:

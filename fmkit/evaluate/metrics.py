@@ -19,16 +19,18 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Annotated, Literal
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
-from rouge_score import rouge_scorer
-from sacrebleu.metrics import BLEU, CHRF
 
 from fmkit.evaluate.records import ItemRecord
+
+if TYPE_CHECKING:
+    from rouge_score.rouge_scorer import RougeScorer
+    from sacrebleu.metrics import BLEU, CHRF
 
 FloatArray = NDArray[np.float64]
 
@@ -57,35 +59,75 @@ def exact_match(hypothesis: str, reference: str) -> float:
     return 1.0 if normalize_answer(hypothesis) == normalize_answer(reference) else 0.0
 
 
-_BLEU = BLEU()
-_SENTENCE_BLEU = BLEU(effective_order=True)  # sacrebleu's advice for sentence-level BLEU
-_CHRF = CHRF()
+# The scoring libraries are imported on first use: rouge-score imports nltk, which imports
+# scipy (~2 s), and adapters/targets/CLI start-up should not pay for that.
+
+
+@cache
+def _bleu(*, sentence: bool) -> BLEU:
+    from sacrebleu.metrics import BLEU
+
+    # effective_order for single sentences is sacrebleu's own advice (no zero n-gram orders).
+    return BLEU(effective_order=sentence)
+
+
+@cache
+def _chrf() -> CHRF:
+    from sacrebleu.metrics import CHRF
+
+    return CHRF()
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:
-    return float(_SENTENCE_BLEU.sentence_score(hypothesis, [reference]).score)
+    return float(_bleu(sentence=True).sentence_score(hypothesis, [reference]).score)
 
 
 def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    return float(_BLEU.corpus_score(list(hypotheses), [list(references)]).score)
+    return float(_bleu(sentence=False).corpus_score(list(hypotheses), [list(references)]).score)
 
 
 def sentence_chrf(hypothesis: str, reference: str) -> float:
-    return float(_CHRF.sentence_score(hypothesis, [reference]).score)
+    return float(_chrf().sentence_score(hypothesis, [reference]).score)
 
 
 def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    return float(_CHRF.corpus_score(list(hypotheses), [list(references)]).score)
+    return float(_chrf().corpus_score(list(hypotheses), [list(references)]).score)
 
 
 _ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
-_ROUGE = rouge_scorer.RougeScorer(list(_ROUGE_TYPES), use_stemmer=True)
+
+
+class _CachedStemmer:
+    """nltk's Porter stemmer with memoised words: stemming is most of rouge-score's run time."""
+
+    def __init__(self) -> None:
+        from nltk.stem import porter
+
+        self.stem = lru_cache(maxsize=200_000)(porter.PorterStemmer().stem)
+
+
+@cache
+def _rouge_scorer() -> RougeScorer:
+    from rouge_score import tokenize, tokenizers
+    from rouge_score.rouge_scorer import RougeScorer
+
+    class CachedDefaultTokenizer(tokenizers.Tokenizer):
+        """Same tokens as rouge-score's DefaultTokenizer(use_stemmer=True) (tests pin it), memoised."""
+
+        def __init__(self) -> None:
+            stemmer = _CachedStemmer()
+            self._tokenize = lru_cache(maxsize=65_536)(lambda text: tuple(tokenize.tokenize(text, stemmer)))
+
+        def tokenize(self, text: str) -> list[str]:
+            return list(self._tokenize(text))
+
+    return RougeScorer(list(_ROUGE_TYPES), tokenizer=CachedDefaultTokenizer())
 
 
 @lru_cache(maxsize=65536)
 def rouge(hypothesis: str, reference: str) -> dict[str, float]:
     """ROUGE-1/2/L F-measure with Porter stemming (rouge-score's default tokenizer: English)."""
-    scores = _ROUGE.score(reference, hypothesis)  # rouge-score takes (target, prediction)
+    scores = _rouge_scorer().score(reference, hypothesis)  # rouge-score takes (target, prediction)
     return {name: float(scores[name].fmeasure) for name in _ROUGE_TYPES}
 
 
@@ -116,6 +158,10 @@ class CorpusMetric(ABC):
     @abstractmethod
     def item_scores(self, hypotheses: Sequence[str], references: Sequence[str]) -> FloatArray:
         """Per-item (sentence-level) scores: to show the weakest answers, not to aggregate."""
+
+    def applies_to(self, item_tags: Sequence[str]) -> bool:
+        """Whether an item counts for this metric; checks can be limited to tagged items."""
+        return True
 
 
 class _SacreMetric(CorpusMetric):
@@ -151,7 +197,7 @@ class BleuMetric(_SacreMetric):
     description = "corpus BLEU (sacrebleu defaults: 13a tokenizer, exp smoothing), 0-100"
 
     def __init__(self) -> None:
-        super().__init__(BLEU(), sentence_bleu)
+        super().__init__(_bleu(sentence=False), sentence_bleu)
 
 
 class ChrfMetric(_SacreMetric):
@@ -160,7 +206,7 @@ class ChrfMetric(_SacreMetric):
     description = "corpus chrF2 (sacrebleu defaults: char 6-grams, beta 2), 0-100"
 
     def __init__(self) -> None:
-        super().__init__(CHRF(), sentence_chrf)
+        super().__init__(_chrf(), sentence_chrf)
 
 
 class MeanMetric(CorpusMetric):
@@ -210,13 +256,18 @@ class RegexCheck(MeanMetric):
     pattern: str
     name: str = "regex"
     ignore_case: bool = False
+    tags: tuple[str, ...] = ()  # only items with one of these tags count (all items when empty)
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         flags = re.DOTALL | (re.IGNORECASE if self.ignore_case else 0)
         object.__setattr__(self, "_compiled", re.compile(self.pattern, flags))
         if not self.description:
-            object.__setattr__(self, "description", f"share of answers matching /{self.pattern}/, 0-1")
+            scope = f" (items tagged {', '.join(self.tags)})" if self.tags else ""
+            object.__setattr__(self, "description", f"share of answers matching /{self.pattern}/{scope}, 0-1")
+
+    def applies_to(self, item_tags: Sequence[str]) -> bool:
+        return not self.tags or any(tag in self.tags for tag in item_tags)
 
     def item_score(self, hypothesis: str, reference: str) -> float:
         compiled: re.Pattern[str] = self._compiled  # type: ignore[attr-defined]
@@ -235,7 +286,16 @@ class JsonValidCheck(MeanMetric):
 
     name: str = "json_valid"
     allow_code_fence: bool = False
-    description: str = "share of answers that parse as JSON, 0-1"
+    tags: tuple[str, ...] = ()  # only items with one of these tags count (all items when empty)
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.description:
+            scope = f" (items tagged {', '.join(self.tags)})" if self.tags else ""
+            object.__setattr__(self, "description", f"share of answers that parse as JSON{scope}, 0-1")
+
+    def applies_to(self, item_tags: Sequence[str]) -> bool:
+        return not self.tags or any(tag in self.tags for tag in item_tags)
 
     def item_score(self, hypothesis: str, reference: str) -> float:
         text = hypothesis.strip()
@@ -251,6 +311,20 @@ class JsonValidCheck(MeanMetric):
 Check = RegexCheck | JsonValidCheck
 
 QUALITY_METRICS: tuple[str, ...] = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
+
+_LABELS = {
+    "bleu": "BLEU",
+    "chrf": "chrF",
+    "rouge1": "ROUGE-1",
+    "rouge2": "ROUGE-2",
+    "rougeL": "ROUGE-L",
+    "exact_match": "Exact match",
+}
+
+
+def metric_label(name: str) -> str:
+    """Display name of a metric (checks keep their own names)."""
+    return _LABELS.get(name, name)
 
 
 def quality_metrics(checks: Sequence[Check] = ()) -> list[CorpusMetric]:
@@ -272,20 +346,26 @@ def quality_metrics(checks: Sequence[Check] = ()) -> list[CorpusMetric]:
 
 
 def parse_check(spec: str) -> Check:
-    """Parse a CLI check: `json`, `json-fenced`, `regex=PATTERN` or `regex:NAME=PATTERN`."""
-    if spec == "json":
-        return JsonValidCheck()
-    if spec == "json-fenced":
-        return JsonValidCheck(allow_code_fence=True)
+    """Parse a CLI check: `json[@TAGS]`, `json-fenced[@TAGS]`, `regex[:NAME][@TAGS]=PATTERN`.
+
+    `@TAGS` (comma-separated) limits the check to items with one of those tags, e.g.
+    `json@triage` when only the triage prompts must answer in JSON.
+    """
     head, sep, pattern = spec.partition("=")
+    head, _, tag_list = head.partition("@")
+    tags = tuple(t.strip() for t in tag_list.split(",") if t.strip())
+    if not sep and head == "json":
+        return JsonValidCheck(tags=tags)
+    if not sep and head == "json-fenced":
+        return JsonValidCheck(allow_code_fence=True, tags=tags)
     if sep and (head == "regex" or head.startswith("regex:")):
         name = head.partition(":")[2] or "regex"
         try:
-            return RegexCheck(pattern=pattern, name=name)
+            return RegexCheck(pattern=pattern, name=name, tags=tags)
         except re.error as exc:
             raise ValueError(f"invalid regex in check {spec!r}: {exc}") from exc
     raise ValueError(
-        f"unknown check {spec!r}: use 'json', 'json-fenced', 'regex=PATTERN' or 'regex:NAME=PATTERN'"
+        f"unknown check {spec!r}: use 'json[@TAGS]', 'json-fenced[@TAGS]' or 'regex[:NAME][@TAGS]=PATTERN'"
     )
 
 
@@ -405,9 +485,7 @@ class CostEstimate:
     note: str
 
 
-def cost_per_1k_requests(
-    price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]
-) -> CostEstimate | None:
+def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]) -> CostEstimate | None:
     """USD per 1,000 requests like the benchmark's, or None when it cannot be measured.
 
     Token pricing uses the mean reported token usage of successful requests. Hourly pricing
@@ -417,9 +495,7 @@ def cost_per_1k_requests(
     ok = [r for r in records if r.ok]
     if isinstance(price, TokenPricing):
         usage = [
-            (r.input_tokens, r.output_tokens)
-            for r in ok
-            if r.input_tokens is not None and r.output_tokens is not None
+            (r.input_tokens, r.output_tokens) for r in ok if r.input_tokens is not None and r.output_tokens is not None
         ]
         if not usage:
             return None
@@ -438,7 +514,7 @@ def cost_per_1k_requests(
     return CostEstimate(
         per_1k_requests=hourly / 3600 / rps * 1000,
         basis="hourly",
-        note=f"{price.instances} x ${price.per_hour:g}/h at a measured {rps:.2f} req/s",
+        note=f"{price.instances} × ${price.per_hour:g}/h at a measured {rps:.3g} req/s",
     )
 
 
@@ -454,6 +530,4 @@ def parse_price(spec: str) -> TokenPricing | InstancePricing:
             return InstancePricing(per_hour=float(rate), instances=int(count) if count else 1)
     except ValueError as exc:
         raise ValueError(f"invalid price {spec!r}: {exc}") from exc
-    raise ValueError(
-        f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'"
-    )
+    raise ValueError(f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'")

@@ -163,9 +163,7 @@ def _check_targets(targets: Sequence[Target], out_dir: Path) -> None:
         raise ValueError(f"model names collide after sanitising for file names: {names}")
 
 
-def _write_manifest(
-    out_dir: Path, dataset: Dataset, targets: Sequence[Target], params: GenerationParams
-) -> None:
+def _write_manifest(out_dir: Path, dataset: Dataset, targets: Sequence[Target], params: GenerationParams) -> None:
     manifest = {
         "dataset": {"path": str(dataset.path), "sha256": dataset.sha256, "items": len(dataset)},
         "params": {**asdict(params), "stop": list(params.stop)},
@@ -243,9 +241,7 @@ def run_evaluation(
         current = _current_records(dataset, target, out, params)
         records[target.name] = current
         pending[target.name] = [
-            item
-            for item in dataset.items
-            if item.id not in current or (retry_errors and not current[item.id].ok)
+            item for item in dataset.items if item.id not in current or (retry_errors and not current[item.id].ok)
         ]
     resumed = {t.name: len(dataset) - len(pending[t.name]) for t in targets}
 
@@ -260,8 +256,7 @@ def run_evaluation(
     requests_made = {t.name: 0 for t in targets}
     writers = {name: _ResultsWriter(results_path(out, name)) for name in chosen}
     executors = {
-        name: ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"eval-{name}")
-        for name in chosen
+        name: ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"eval-{name}") for name in chosen
     }
     progress_bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -290,11 +285,9 @@ def run_evaluation(
             for name, executor in executors.items():
                 for item in pending[name]:
                     request = item.to_request(params)
-                    futures[
-                        executor.submit(
-                            _invoke_and_write, chosen[name], name, request, item.id, writers[name]
-                        )
-                    ] = name
+                    futures[executor.submit(_invoke_and_write, chosen[name], name, request, item.id, writers[name])] = (
+                        name
+                    )
             for future in as_completed(futures):
                 name = futures[future]
                 record = future.result()
@@ -310,10 +303,7 @@ def run_evaluation(
         for writer in writers.values():
             writer.close()
 
-    ordered = {
-        t.name: {i.id: records[t.name][i.id] for i in dataset.items if i.id in records[t.name]}
-        for t in targets
-    }
+    ordered = {t.name: {i.id: records[t.name][i.id] for i in dataset.items if i.id in records[t.name]} for t in targets}
     return EvaluationResult(
         dataset=dataset,
         targets=tuple(targets),

@@ -28,6 +28,7 @@ from fmkit.evaluate.metrics import (
     cost_per_1k_requests,
     error_rate,
     latency_stats,
+    metric_label,
     output_tokens_per_second,
     quality_metrics,
     throughput_rps,
@@ -210,7 +211,13 @@ def summarize(
         items = [item for item in result.dataset.items if item.id in by_id]
         hyps = [(by_id[i.id].output or "") if by_id[i.id].ok else "" for i in items]
         refs = [i.reference for i in items]
-        stats = {m.name: m.item_stats(hyps, refs) for m in metrics}
+        stats = {}
+        for metric in metrics:
+            rows = metric.item_stats(hyps, refs)
+            excluded = [not metric.applies_to(item.tags) for item in items]
+            if any(excluded):
+                rows[excluded] = 0.0  # zero statistics: the item does not count for this check
+            stats[metric.name] = rows
         data[model] = _ModelData(items=items, records=[by_id[i.id] for i in items], stats=stats)
 
     models = [_model_summary(result, model, data[model], metrics, primary_metric, boot) for model in result.models]
@@ -220,7 +227,12 @@ def summarize(
     return EvaluationSummary(
         schema=SCHEMA,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        dataset={"path": str(dataset.path), "sha256": dataset.sha256, "items": len(dataset), "tags": dataset.tags()},
+        dataset={
+            "path": str(dataset.path),
+            "sha256": dataset.sha256,
+            "items": len(dataset),
+            "tags": dataset.tags(),
+        },
         params={**asdict(result.params), "stop": list(result.params.stop)},
         primary_metric=primary_metric,
         metrics=[MetricInfo(m.name, m.scale, m.description) for m in metrics],
@@ -313,7 +325,7 @@ def _comparisons(
         for model_b in models[i + 1 :]:
             stats_a, stats_b = _aligned(data[model_a], data[model_b], metric.name)
             paired = paired_bootstrap(stats_a, stats_b, summed(metric.score_sums), **boot)
-            if paired is None:
+            if paired is None or not np.isfinite(paired.difference):  # e.g. a check no shared item is tagged for
                 continue
             comparisons.append(
                 Comparison(
@@ -358,14 +370,15 @@ def _winners(
         for c in comparisons:
             if best.model in (c.model_a, c.model_b) and not c.significant:
                 ties.append(c.model_b if c.model_a == best.model else c.model_a)
+        level = f"{boot['confidence'] * 100:g}%"
         note = (
-            f"not significantly different from {', '.join(ties)} ({int(boot['confidence'] * 100)}% paired bootstrap)"
+            f"not significantly different from {', '.join(ties)} ({level} paired bootstrap)"
             if ties
             else ("significantly better than the others" if len(scored) > 1 else "only model with answers")
         )
         winners.append(Winner("best_quality", best.model, best.quality[primary].value, primary, ties, note))
     else:
-        winners.append(Winner("best_quality", None, None, primary, [], "no model produced answers"))
+        winners.append(Winner("best_quality", None, None, primary, [], f"no model has a {metric_label(primary)} score"))
 
     timed = [m for m in models if m.latency_p95_s.value is not None]
     if timed:
@@ -386,7 +399,7 @@ def _winners(
                 cheapest.cost_per_1k_requests,
                 "USD / 1k requests",
                 [],
-                f"estimate ({cheapest.cost_basis} pricing: {cheapest.cost_note})",
+                f"estimated from {cheapest.cost_basis} pricing: {cheapest.cost_note}",
             )
         )
     else:
@@ -402,7 +415,7 @@ def _winners(
                 value.quality_per_dollar,
                 f"{primary} per USD / 1k requests",
                 [],
-                "highest quality per dollar (ratio of point estimates)",
+                f"highest {metric_label(primary)} per dollar (ratio of point estimates)",
             )
         )
     else:
@@ -422,7 +435,9 @@ def _tag_rows(result: EvaluationResult, data: dict[str, _ModelData], metrics: Se
             for metric in metrics:
                 subset = model_data.stats[metric.name][mask]
                 values[metric.name] = (
-                    _none_if_nan(float(metric.score_sums(subset.sum(axis=0, keepdims=True))[0])) if len(subset) else None
+                    _none_if_nan(float(metric.score_sums(subset.sum(axis=0, keepdims=True))[0]))
+                    if len(subset)
+                    else None
                 )
             tagged = [r for r, keep in zip(model_data.records, mask, strict=True) if keep]
             values["error_rate"] = error_rate(tagged)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
+from fmkit.discovery import parameter_name
 from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing, parse_price
 
 if TYPE_CHECKING:
@@ -71,9 +72,7 @@ class OpenAICompatEndpoint(_Endpoint):
         return value.rstrip("/")
 
 
-Endpoint = Annotated[
-    BedrockEndpoint | SageMakerEndpoint | OpenAICompatEndpoint, Field(discriminator="provider")
-]
+Endpoint = Annotated[BedrockEndpoint | SageMakerEndpoint | OpenAICompatEndpoint, Field(discriminator="provider")]
 _ENDPOINT = TypeAdapter[BedrockEndpoint | SageMakerEndpoint | OpenAICompatEndpoint](Endpoint)
 
 
@@ -96,11 +95,7 @@ class Target(BaseModel):
         """A one-line, secret-free description for reports."""
         endpoint = self.endpoint
         if isinstance(endpoint, BedrockEndpoint):
-            guard = (
-                f", guardrail {endpoint.guardrail_id}:{endpoint.guardrail_version}"
-                if endpoint.guardrail_id
-                else ""
-            )
+            guard = f", guardrail {endpoint.guardrail_id}:{endpoint.guardrail_version}" if endpoint.guardrail_id else ""
             return f"bedrock {endpoint.inference_profile_arn}{guard}"
         if isinstance(endpoint, SageMakerEndpoint):
             component = f" / {endpoint.inference_component_name}" if endpoint.inference_component_name else ""
@@ -110,7 +105,7 @@ class Target(BaseModel):
 
 def endpoint_parameter_name(project: str, env: str, deployment: str) -> str:
     """The SSM parameter a deployment publishes (docs/CONTRACT.md, runtime discovery)."""
-    return f"/fmkit/{project}/{env}/models/{deployment}/endpoint"
+    return parameter_name(project, env, deployment)
 
 
 def parse_endpoint_payload(name: str, value: str, *, source: str) -> Target:
@@ -155,14 +150,11 @@ def resolve_targets_from_ssm(
                 "--endpoint NAME=URL to benchmark an endpoint directly."
             )
     return [
-        parse_endpoint_payload(n, values[n], source=f"SSM {endpoint_parameter_name(project, env, n)}")
-        for n in ordered
+        parse_endpoint_payload(n, values[n], source=f"SSM {endpoint_parameter_name(project, env, n)}") for n in ordered
     ]
 
 
-_ARN_BEDROCK_PROFILE = re.compile(
-    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:(application-)?inference-profile/"
-)
+_ARN_BEDROCK_PROFILE = re.compile(r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:(application-)?inference-profile/")
 
 
 def parse_endpoint_override(spec: str, *, api_key: str | None = None) -> Target:
@@ -172,9 +164,7 @@ def parse_endpoint_override(spec: str, *, api_key: str | None = None) -> Target:
     name, sep, value = spec.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
-        raise TargetError(
-            f"invalid endpoint {spec!r}: expected NAME=URL, NAME=ARN or NAME=sagemaker:ENDPOINT"
-        )
+        raise TargetError(f"invalid endpoint {spec!r}: expected NAME=URL, NAME=ARN or NAME=sagemaker:ENDPOINT")
     endpoint: BedrockEndpoint | SageMakerEndpoint | OpenAICompatEndpoint
     try:
         if value.startswith(("http://", "https://")):
@@ -183,9 +173,7 @@ def parse_endpoint_override(spec: str, *, api_key: str | None = None) -> Target:
             endpoint = BedrockEndpoint(inference_profile_arn=value)
         elif value.startswith("sagemaker:"):
             endpoint_name, _, component = value.removeprefix("sagemaker:").partition("/")
-            endpoint = SageMakerEndpoint(
-                endpoint_name=endpoint_name, inference_component_name=component or None
-            )
+            endpoint = SageMakerEndpoint(endpoint_name=endpoint_name, inference_component_name=component or None)
         else:
             raise TargetError(
                 f"invalid endpoint {spec!r}: the value must be an http(s) URL, "
@@ -260,9 +248,7 @@ def resolve_api_key(target: Target, secrets_client: SecretsManagerClient | None)
     if not isinstance(endpoint, OpenAICompatEndpoint) or endpoint.api_key_secret_arn is None:
         return None
     if secrets_client is None:
-        raise TargetError(
-            f"{target.name}: the API key is in {endpoint.api_key_secret_arn}; AWS access is needed"
-        )
+        raise TargetError(f"{target.name}: the API key is in {endpoint.api_key_secret_arn}; AWS access is needed")
     secret = secrets_client.get_secret_value(SecretId=endpoint.api_key_secret_arn)["SecretString"]
     try:
         data = json.loads(secret)

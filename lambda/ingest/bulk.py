@@ -54,9 +54,7 @@ class BulkItem(BaseModel):
 
     bucket: str = Field(min_length=3, max_length=63, validation_alias=AliasChoices("bucket", "Bucket"))
     key: str = Field(min_length=1, max_length=1024, validation_alias=AliasChoices("key", "Key"))
-    version_id: str | None = Field(
-        None, validation_alias=AliasChoices("version_id", "VersionId", "versionId")
-    )
+    version_id: str | None = Field(None, validation_alias=AliasChoices("version_id", "VersionId", "versionId"))
 
 
 _ingestor: Ingestor | None = None
@@ -136,9 +134,7 @@ def process_item(raw: dict[str, Any], *, raise_transient: bool) -> dict[str, Any
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Items" in event:
         defaults = event.get("BatchInput") or {}
-        results = [
-            process_item({**defaults, **item}, raise_transient=False) for item in event.get("Items") or []
-        ]
+        results = [process_item({**defaults, **item}, raise_transient=False) for item in event.get("Items") or []]
         failed = sum(1 for r in results if r["status"] == "failed")
         logger.info("bulk batch processed", extra={"items": len(results), "failed": failed})
         return {"results": results, "failed": failed}

@@ -101,12 +101,10 @@ def configure(
             raise_on_no_idempotency_key=True,
             expires_after_seconds=settings.idempotency_ttl_seconds,
         )
-        persistence = DynamoDBPersistenceLayer(
-            table_name=settings.idempotency_table, boto3_client=dynamodb_client
+        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb_client)
+        process = idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)(
+            process
         )
-        process = idempotent_function(
-            data_keyword_argument="event", persistence_store=persistence, config=config
-        )(process)
     else:
         logger.warning("IDEMPOTENCY_TABLE is not set: Powertools idempotency disabled")
     _runtime = Runtime(settings=settings, ingestor=ingestor, dlq=queue, idempotency=config, process=process)
@@ -122,9 +120,7 @@ def runtime() -> Runtime:
     return _runtime or configure()
 
 
-def dead_letter(
-    queue: DeadLetterQueue, record: SQSRecord, exc: PermanentError, event: ObjectEvent | None
-) -> None:
+def dead_letter(queue: DeadLetterQueue, record: SQSRecord, exc: PermanentError, event: ObjectEvent | None) -> None:
     context: dict[str, str | None] = {}
     if event is not None:
         context = {
@@ -177,7 +173,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if rt.idempotency is not None:
         rt.idempotency.register_lambda_context(context)
     return dict(
-        process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )

@@ -132,9 +132,7 @@ def no_retry_config() -> Any:
     return Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=10)
 
 
-def _check_vectors(
-    vectors: list[list[float]], expected: int, dimensions: int, what: str
-) -> list[list[float]]:
+def _check_vectors(vectors: list[list[float]], expected: int, dimensions: int, what: str) -> list[list[float]]:
     if len(vectors) != expected:
         raise EmbeddingUnavailable(f"{what} returned {len(vectors)} vectors for {expected} texts")
     for vector in vectors:
@@ -159,8 +157,7 @@ def detect_format(model_id: str) -> RequestFormat:
     if "cohere.embed" in lowered:
         return "cohere-v3"
     raise ConfigurationError(
-        f"cannot infer the request format of {model_id!r}; "
-        "set EMBEDDING_REQUEST_FORMAT to titan-v2 or cohere-v3"
+        f"cannot infer the request format of {model_id!r}; set EMBEDDING_REQUEST_FORMAT to titan-v2 or cohere-v3"
     )
 
 
@@ -234,9 +231,7 @@ class BedrockEmbedder:
             return []
         what = f"Bedrock model {self.model_id}"
         if self.format == "cohere-v3":
-            vectors = [
-                v for batch in _batches(texts, self.batch_size) for v in self._cohere(batch, input_type)
-            ]
+            vectors = [v for batch in _batches(texts, self.batch_size) for v in self._cohere(batch, input_type)]
         elif self.concurrency == 1 or len(texts) == 1:
             vectors = [self._titan(t) for t in texts]
         else:
@@ -294,9 +289,7 @@ class SageMakerEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         vectors = [v for batch in _batches(texts, self.batch_size) for v in self._call(batch)]
-        return _check_vectors(
-            vectors, len(texts), self.dimensions, f"SageMaker endpoint {self.endpoint_name}"
-        )
+        return _check_vectors(vectors, len(texts), self.dimensions, f"SageMaker endpoint {self.endpoint_name}")
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

@@ -80,9 +80,7 @@ def parse_event(body: str) -> ObjectEvent:
     except (json.JSONDecodeError, TypeError) as exc:
         raise MalformedEvent(f"message body is not JSON: {exc}") from exc
     if not isinstance(raw, dict):
-        raise MalformedEvent(
-            f"message body is JSON {type(raw).__name__}, expected an EventBridge event object"
-        )
+        raise MalformedEvent(f"message body is JSON {type(raw).__name__}, expected an EventBridge event object")
     try:
         event = S3EventNotificationEventBridgeModel.model_validate(raw)
     except ValidationError as exc:

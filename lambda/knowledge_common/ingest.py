@@ -220,8 +220,7 @@ class Ingestor:
             raise UnparseableDocument("empty document: no text left after chunking")
         if len(chunks) > self.settings.max_chunks_per_document:
             raise UnparseableDocument(
-                f"too many chunks: {len(chunks)} > "
-                f"MAX_CHUNKS_PER_DOCUMENT={self.settings.max_chunks_per_document}"
+                f"too many chunks: {len(chunks)} > MAX_CHUNKS_PER_DOCUMENT={self.settings.max_chunks_per_document}"
             )
 
         reusable: dict[str, list[float]] = {}
@@ -301,13 +300,9 @@ class Ingestor:
                 restored = self.ingest(event.bucket, event.key, current.version_id, event.position)
                 if restored.status == "indexed":
                     return restored.model_copy(
-                        update={
-                            "reason": f"permanently deleted {event.version_id}; indexed the current version"
-                        }
+                        update={"reason": f"permanently deleted {event.version_id}; indexed the current version"}
                     )
-        return IngestResult(
-            status="deleted", source_key=doc_id, version_id=event.version_id, chunks=removed, reason=""
-        )
+        return IngestResult(status="deleted", source_key=doc_id, version_id=event.version_id, chunks=removed, reason="")
 
 
 def ingest_many(ingestor: Ingestor, items: Sequence[tuple[str, str, str | None]]) -> list[IngestResult]:

@@ -218,9 +218,7 @@ def _parse_csv(data: bytes) -> tuple[str, str]:
     for row in body:
         pairs = [
             f"{name.strip() or f'column {i + 1}'}: {value.strip()}"
-            for i, (name, value) in enumerate(
-                zip(header + [""] * (len(row) - len(header)), row, strict=False)
-            )
+            for i, (name, value) in enumerate(zip(header + [""] * (len(row) - len(header)), row, strict=False))
             if value.strip()
         ]
         lines.append("; ".join(pairs))

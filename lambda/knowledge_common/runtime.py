@@ -87,9 +87,7 @@ def pg_connect_factory(settings: Settings, *, secrets_client: Any | None = None)
         if not host and settings.db_cluster_arn:
             host = _cluster_endpoint(settings.db_cluster_arn)
         if not host:
-            raise ConfigurationError(
-                "no database host: set DB_HOST or DB_CLUSTER_ARN, or add 'host' to the secret"
-            )
+            raise ConfigurationError("no database host: set DB_HOST or DB_CLUSTER_ARN, or add 'host' to the secret")
         return {
             "host": host,
             "port": int(values.get("port", 5432)),

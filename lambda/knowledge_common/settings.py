@@ -136,9 +136,7 @@ class Settings(BaseModel):
 
     embedding_provider: Literal["bedrock", "sagemaker", "hash"] = Field("bedrock", alias="EMBEDDING_PROVIDER")
     embedding_model_id: str = Field("amazon.titan-embed-text-v2:0", alias="EMBEDDING_MODEL_ID")
-    embedding_request_format: Literal["auto", "titan-v2", "cohere-v3"] = Field(
-        "auto", alias="EMBEDDING_REQUEST_FORMAT"
-    )
+    embedding_request_format: Literal["auto", "titan-v2", "cohere-v3"] = Field("auto", alias="EMBEDDING_REQUEST_FORMAT")
     embedding_dimensions: int = Field(1024, alias="EMBEDDING_DIMENSIONS", ge=1, le=16000)
     embedding_endpoint_name: str | None = Field(None, alias="EMBEDDING_ENDPOINT_NAME")
     embedding_batch_size: int = Field(32, alias="EMBEDDING_BATCH_SIZE", ge=1, le=512)

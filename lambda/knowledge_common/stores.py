@@ -70,9 +70,7 @@ class VectorStore(Protocol):
         self, doc_id: str, keep_version: str | None = None, *, tombstone: DocumentVersion | None = None
     ) -> bool: ...
 
-    def query(
-        self, vector: Sequence[float], k: int, filters: QueryFilters | None = None
-    ) -> list[QueryHit]: ...
+    def query(self, vector: Sequence[float], k: int, filters: QueryFilters | None = None) -> list[QueryHit]: ...
 
 
 def _may_apply(recorded: DocumentState | None, incoming: DocumentVersion) -> bool:
@@ -180,9 +178,7 @@ class PgVectorStore:
                 f"CREATE INDEX IF NOT EXISTS {self.chunks}_embedding_hnsw ON {self.chunks} "
                 "USING hnsw (embedding vector_cosine_ops)"
             )
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.chunks}_key_prefix ON {self.chunks} (key text_pattern_ops)"
-            )
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {self.chunks}_key_prefix ON {self.chunks} (key text_pattern_ops)")
             return conn.execute(
                 "SELECT atttypmod FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'embedding'",
                 (self.chunks,),
@@ -223,8 +219,7 @@ class PgVectorStore:
     def reusable_embeddings(self, doc_id: str, fingerprint: str) -> dict[str, list[float]]:
         rows = self._run(
             lambda conn: conn.execute(
-                f"SELECT content_hash, embedding::text FROM {self.chunks} "
-                "WHERE source_key = %s AND fingerprint = %s",
+                f"SELECT content_hash, embedding::text FROM {self.chunks} WHERE source_key = %s AND fingerprint = %s",
                 (doc_id, fingerprint),
             ).fetchall()
         )
@@ -289,9 +284,7 @@ class PgVectorStore:
                             embedding = EXCLUDED.embedding, updated_at = now()""",
                     rows,
                 )
-            conn.execute(
-                f"DELETE FROM {self.chunks} WHERE source_key = %s AND chunk_index >= %s", (doc_id, len(rows))
-            )
+            conn.execute(f"DELETE FROM {self.chunks} WHERE source_key = %s AND chunk_index >= %s", (doc_id, len(rows)))
             self._record(conn, doc_id, version, len(rows))
             return True
 
@@ -312,9 +305,7 @@ class PgVectorStore:
                     (doc_id, keep_version),
                 )
             remaining = int(
-                conn.execute(
-                    f"SELECT count(*) FROM {self.chunks} WHERE source_key = %s", (doc_id,)
-                ).fetchone()[0]
+                conn.execute(f"SELECT count(*) FROM {self.chunks} WHERE source_key = %s", (doc_id,)).fetchone()[0]
             )
             if tombstone is not None:
                 self._record(conn, doc_id, tombstone.model_copy(update={"deleted": True}), remaining)
@@ -683,9 +674,7 @@ class OpenSearchStore:
         self.dimensions = dimensions
         self.transport = transport
 
-    def _call(
-        self, method: str, path: str, body: Any | None = None, *, ndjson: bool = False
-    ) -> dict[str, Any]:
+    def _call(self, method: str, path: str, body: Any | None = None, *, ndjson: bool = False) -> dict[str, Any]:
         if body is None:
             data = None
         elif ndjson:
@@ -781,9 +770,7 @@ class OpenSearchStore:
             if h.get("_source", {}).get("fingerprint") == fingerprint and "embedding" in h.get("_source", {})
         }
 
-    def _manifest_doc(
-        self, doc_id: str, version: DocumentVersion, generation: str, count: int
-    ) -> dict[str, Any]:
+    def _manifest_doc(self, doc_id: str, version: DocumentVersion, generation: str, count: int) -> dict[str, Any]:
         return {
             "kind": "manifest",
             "generation": generation,
@@ -851,12 +838,7 @@ class OpenSearchStore:
         state = self.get_state(doc_id)
         if tombstone is not None and not _may_apply(state, tombstone):
             return False
-        if (
-            tombstone is None
-            and keep_version is not None
-            and state is not None
-            and state.version_id == keep_version
-        ):
+        if tombstone is None and keep_version is not None and state is not None and state.version_id == keep_version:
             return True
         chunk_ids = [
             h["_id"]

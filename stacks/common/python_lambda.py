@@ -9,6 +9,7 @@ the downloaded wheels), so the same code always gives the same template.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_ROOT = REPO_ROOT / "lambda"
-DEPS_ROOT = REPO_ROOT / "build" / "lambda-deps"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
-PYTHON_VERSION = "3.14"  # must match RUNTIME: `make lambda-deps` fetches wheels for it
+from stacks.common.lambda_layout import DEPS_ROOT, LAMBDA_ROOT, PYTHON_VERSION
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # must match PYTHON_VERSION: `make lambda-deps` fetches wheels for it
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements.txt", "README.md")
 
 
@@ -33,13 +32,32 @@ class MissingLambdaDependencies(RuntimeError):
     pass
 
 
-def source_hash(entry: str, shared: tuple[str, ...]) -> str:
+def package_files(name: str) -> list[tuple[Path, str]]:
+    """(file, path in the asset) of an importable pure-Python package or module and its parents'
+    `__init__.py`, e.g. "fmkit.evaluate" (repo code shared with the CLI) or an sdist-only dependency."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"cannot bundle {name!r}: not importable at synth time")
+    parts = name.split(".")
+    origin = Path(spec.origin)
+    root = origin.parents[len(parts)] if origin.name == "__init__.py" else origin.parents[len(parts) - 1]
+    files = [origin] if origin.name != "__init__.py" else sorted(
+        p for p in origin.parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    files += [root.joinpath(*parts[:depth], "__init__.py") for depth in range(1, len(parts))]
+    return [(f, f.relative_to(root).as_posix()) for f in files if f.is_file()]
+
+
+def source_hash(entry: str, shared: tuple[str, ...], packages: tuple[str, ...] = ()) -> str:
     """Content hash of a function's code, its shared packages and its requirements."""
     digest = hashlib.sha256()
     for folder in (entry, *shared):
         root = LAMBDA_ROOT / folder
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(str(path.relative_to(LAMBDA_ROOT)).encode())
+            digest.update(path.read_bytes())
+    for package in packages:
+        for path, relative in sorted(package_files(package), key=lambda item: item[1]):
+            digest.update(relative.encode())
             digest.update(path.read_bytes())
     digest.update(PYTHON_VERSION.encode())
     return digest.hexdigest()
@@ -49,9 +67,10 @@ def source_hash(entry: str, shared: tuple[str, ...]) -> str:
 class LocalPythonBundler:
     """Copies the handler folder, shared packages and pre-fetched wheels into the asset."""
 
-    def __init__(self, entry: str, shared: tuple[str, ...]) -> None:
+    def __init__(self, entry: str, shared: tuple[str, ...], packages: tuple[str, ...] = ()) -> None:
         self.entry = entry
         self.shared = shared
+        self.packages = packages
 
     def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
         out = Path(output_dir)
@@ -66,6 +85,10 @@ class LocalPythonBundler:
         shutil.copytree(LAMBDA_ROOT / self.entry, out, dirs_exist_ok=True, ignore=IGNORE)
         for package in self.shared:
             shutil.copytree(LAMBDA_ROOT / package, out / package, dirs_exist_ok=True, ignore=IGNORE)
+        for package in self.packages:
+            for path, relative in package_files(package):
+                (out / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, out / relative)
         return True
 
 
@@ -80,6 +103,7 @@ class PythonFunction(Construct):
         entry: str,
         handler: str = "handler.handler",
         shared: tuple[str, ...] = (),
+        packages: tuple[str, ...] = (),
         key: kms.IKey,
         log_retention: logs.RetentionDays,
         environment: dict[str, str] | None = None,
@@ -94,10 +118,10 @@ class PythonFunction(Construct):
         code = lambda_.Code.from_asset(
             str(LAMBDA_ROOT / entry),
             asset_hash_type=cdk.AssetHashType.CUSTOM,
-            asset_hash=source_hash(entry, shared),
+            asset_hash=source_hash(entry, shared, packages),
             bundling=cdk.BundlingOptions(
                 image=cdk.DockerImage.from_registry("public.ecr.aws/sam/build-python3.14"),
-                local=LocalPythonBundler(entry, shared),
+                local=LocalPythonBundler(entry, shared, packages),
             ),
         )
         self.role = iam.Role(

@@ -57,8 +57,35 @@ def test_environment_account_and_region_come_from_config(default_config) -> None
     assert default_config.environment("prod").account == "222222222222"
 
 
-def test_vpc_is_only_created_when_a_capability_asks(dev: Template) -> None:
-    dev.resource_count_is("AWS::EC2::VPC", 0)
+def test_vpc_is_only_created_when_a_capability_asks(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]
+    templates = synth_environment(load_env(tmp_path, {}))
+    templates["Platform"].resource_count_is("AWS::EC2::VPC", 0)
+    templates["Platform"].resource_count_is("AWS::EC2::NatGateway", 0)
+
+
+def test_vpc_spans_two_zones_without_an_account_lookup(default_templates: dict[str, Template]) -> None:
+    """Fn::GetAZs picks: no AZ lookup at synth (no credentials needed), nothing hard-coded."""
+    template = default_templates["prod/Platform"]
+    zones = [s["Properties"]["AvailabilityZone"] for s in template.find_resources("AWS::EC2::Subnet").values()]
+    assert {"Fn::Select": [0, {"Fn::GetAZs": ""}]} in zones
+    assert {"Fn::Select": [1, {"Fn::GetAZs": ""}]} in zones
+
+
+def test_pinned_zones_are_used_verbatim(tmp_path: Path) -> None:
+    import aws_cdk as cdk
+
+    from stacks.platform import PlatformStack
+
+    env = load_env(tmp_path, {"environments/dev.yaml": """
+        account: "111111111111"
+        region: eu-west-1
+        platform: {vpc: {availability_zones: [eu-west-1b, eu-west-1c]}}
+    """})
+    stack = PlatformStack(cdk.App(), "P", config=env)
+    _ = stack.vpc
+    zones = {s["Properties"]["AvailabilityZone"]
+             for s in Template.from_stack(stack).find_resources("AWS::EC2::Subnet").values()}
+    assert zones == {"eu-west-1b", "eu-west-1c"}
 
 
 def test_vpc_egress_none_uses_endpoints_and_no_nat(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ def _synth(outdir: Path, *extra_context: str) -> subprocess.CompletedProcess[str
         key, value = item.split("=", 1)
         context[key] = value
     if context["env"]:
-        env["CDK_CONTEXT_JSON"] = '{"env": "%s"}' % context["env"]
+        env["CDK_CONTEXT_JSON"] = json.dumps({"env": context["env"]})
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 

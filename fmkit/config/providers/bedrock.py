@@ -8,11 +8,12 @@ offline catalog, so IAM policies name every ARN a call can touch and nothing els
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, Field, PositiveInt, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, WithJsonSchema, model_validator
 
 from fmkit.catalog import bedrock as catalog
 from fmkit.config.base import Strict, config_error
@@ -23,7 +24,7 @@ CrossRegion = Literal["none", "geo", "global"]
 Strength = Literal["none", "low", "medium", "high"]
 ContentCategory = Literal["sexual", "violence", "hate", "insults", "misconduct", "prompt_attack"]
 # The Bedrock API's GuardrailPiiEntityType enum (botocore service model, 2026-11).
-PiiEntity = Literal[
+PiiEntityName = Literal[
     "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER",
     "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL",
     "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD",
@@ -32,6 +33,21 @@ PiiEntity = Literal[
     "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER",
     "VEHICLE_IDENTIFICATION_NUMBER",
 ]
+PII_ENTITIES: tuple[str, ...] = get_args(PiiEntityName)
+
+
+def _pii_entity(value: str) -> str:
+    if value in PII_ENTITIES:
+        return value
+    upper = value.upper()
+    close = [e for e in PII_ENTITIES if e in upper or upper in e]
+    close += [e for e in difflib.get_close_matches(upper, PII_ENTITIES, n=3, cutoff=0.5) if e not in close]
+    hint = ("did you mean " + " or ".join(f"'{e}'" for e in close[:3]) + "?") if close else (
+        "see GuardrailPiiEntityType in the Bedrock API reference (e.g. EMAIL, PHONE, NAME)")
+    raise config_error(f"'{value}' is not a Bedrock PII entity type", hint)
+
+
+PiiEntity = Annotated[str, AfterValidator(_pii_entity), WithJsonSchema({"enum": list(PII_ENTITIES)})]
 ConsumerService = Literal["lambda.amazonaws.com", "ecs-tasks.amazonaws.com", "ec2.amazonaws.com"]
 
 TOPIC_NAME_RE = re.compile(r"^[0-9a-zA-Z\-_ !?.]{1,100}$")
@@ -163,9 +179,13 @@ class InvocationLogging(Strict):
         return self
 
 
+def _lambda_only() -> list[ConsumerService]:
+    return ["lambda.amazonaws.com"]
+
+
 class AppRole(Strict):
     assumed_by: list[ConsumerService] = Field(
-        default_factory=lambda: ["lambda.amazonaws.com"], min_length=1,
+        default_factory=_lambda_only, min_length=1,
         description="Service principals that may assume the role the kit creates for the app.")
 
 

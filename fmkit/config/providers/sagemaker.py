@@ -17,6 +17,8 @@ from fmkit.config.deployment_base import DeploymentBase
 Framework = Literal["tgi", "lmi", "vllm", "llama-cpp", "tei"]
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
 S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$")
+# Variable names that hold credentials (HF_TOKEN, API_KEY…), but not e.g. MAX_TOTAL_TOKENS.
+SECRET_ENV_RE = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD|API_KEY|ACCESS_KEY)$")
 # Secrets Manager: a full ARN or a name (letters, digits, /_+=.@-).
 SECRET_RE = re.compile(r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$")
 # Application Auto Scaling cron: six fields (minutes hours day-of-month month day-of-week year).
@@ -61,7 +63,7 @@ class ContainerSource(Strict):
         for key in value:
             if not ENV_NAME_RE.match(key):
                 raise config_error(f"'{key}' is not a valid environment variable name", "use A-Z, 0-9 and _")
-            if "TOKEN" in key.upper() or "SECRET" in key.upper():
+            if SECRET_ENV_RE.search(key.upper()):
                 raise config_error(
                     f"'{key}' looks like a secret: never put secrets in config",
                     "reference it from Secrets Manager under 'secrets:' instead",
@@ -162,7 +164,7 @@ class SecretRef(Strict):
 
 class DataCapture(Strict):
     sampling_percent: int = Field(default=10, ge=1, le=100)
-    capture: list[Literal["input", "output"]] = Field(default_factory=lambda: ["input", "output"], min_length=1)
+    capture: list[Literal["input", "output"]] = Field(default=["input", "output"], min_length=1)
 
 
 class Alarms(Strict):

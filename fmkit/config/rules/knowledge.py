@@ -110,7 +110,26 @@ def bedrock_kb_compatible(env: EnvironmentConfig) -> Iterator[Finding]:
             yield Finding(_path(name, "embedding", "provider"),
                           "mode bedrock-kb needs a Bedrock embedding model (Bedrock cannot call SageMaker)",
                           "use embedding.provider: bedrock, or mode: pipeline")
+        if len(kb.sources.prefixes) > 1:
+            yield Finding(_path(name, "sources", "prefixes"),
+                          "a Bedrock S3 data source takes at most one inclusion prefix",
+                          "keep one prefix (or none for the whole bucket), or use mode: pipeline")
         if kb.vector_store not in BEDROCK_KB_STORES:
             yield Finding(_path(name, "vector_store"),
                           f"mode bedrock-kb on {kb.vector_store} is not supported yet",
                           "use vector_store: s3-vectors with bedrock-kb, or mode: pipeline for this store")
+
+
+
+@rule("knowledge-sagemaker-embedding-invocable")
+def sagemaker_embedding_invocable(env: EnvironmentConfig) -> Iterator[Finding]:
+    """The ingest and query functions call InvokeEndpoint synchronously, on the endpoint itself."""
+    models = env.enabled_models()
+    for name, kb in _enabled(env):
+        if not isinstance(kb.embedding, SageMakerEmbedding):
+            continue
+        mode = getattr(models.get(kb.embedding.deployment), "mode", None)
+        if mode in ("async", "inference-component"):
+            yield Finding(_path(name, "embedding", "deployment"),
+                          f"'{kb.embedding.deployment}' is hosted as {mode}, which embeddings cannot call synchronously",
+                          "host the embedding model real-time or serverless (no async, no scale_to_zero)")

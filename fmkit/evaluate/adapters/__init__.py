@@ -38,9 +38,7 @@ class AdapterOptions:
     stream: bool = True
 
 
-def build_adapter(
-    target: Target, options: AdapterOptions | None = None, *, session: Any = None
-) -> ModelAdapter:
+def build_adapter(target: Target, options: AdapterOptions | None = None, *, session: Any = None) -> ModelAdapter:
     """An adapter for `target`. `session` is a boto3 Session (created lazily when AWS is needed)."""
     options = options or AdapterOptions()
     common: dict[str, Any] = {"timeout_s": options.timeout_s, "retry": options.retry}

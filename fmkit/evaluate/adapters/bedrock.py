@@ -74,9 +74,7 @@ class BedrockAdapter(RetryingAdapter):
         except (ClientError, BotoCoreError) as exc:  # includes EventStreamError raised mid-stream
             raise classify_aws_error(exc) from exc
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise InvocationError(
-                "malformed_response", f"unexpected Converse response shape: {exc!r}"
-            ) from exc
+            raise InvocationError("malformed_response", f"unexpected Converse response shape: {exc!r}") from exc
 
     def _converse(self, kwargs: dict[str, Any], watch: Stopwatch) -> Completion:
         response = self.client.converse(**kwargs)

@@ -79,9 +79,7 @@ class OpenAICompatAdapter(RetryingAdapter):
 
     def _invoke_once(self, request: ChatRequest, deadline: Deadline) -> Completion:
         body = json.dumps(
-            openai_chat_payload(
-                request, model=self.model, stream=self.stream, include_usage=self.include_usage
-            )
+            openai_chat_payload(request, model=self.model, stream=self.stream, include_usage=self.include_usage)
         ).encode("utf-8")
         headers = {**self._headers, "Accept": "text/event-stream" if self.stream else "application/json"}
         http_request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
@@ -91,9 +89,7 @@ class OpenAICompatAdapter(RetryingAdapter):
         except urllib.error.HTTPError as exc:
             with exc:
                 detail = _error_detail(exc)
-            raise classify_http_status(
-                exc.code, detail, parse_retry_after(exc.headers.get("Retry-After"))
-            ) from exc
+            raise classify_http_status(exc.code, detail, parse_retry_after(exc.headers.get("Retry-After"))) from exc
         except urllib.error.URLError as exc:
             raise _network_error(exc.reason) from exc
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
@@ -125,9 +121,7 @@ class OpenAICompatAdapter(RetryingAdapter):
         return b"".join(chunks)
 
     @staticmethod
-    def _read_stream(
-        response: http.client.HTTPResponse, deadline: Deadline, watch: Stopwatch
-    ) -> ParsedAnswer:
+    def _read_stream(response: http.client.HTTPResponse, deadline: Deadline, watch: Stopwatch) -> ParsedAnswer:
         parser = OpenAIStreamParser()
         lines = LineBuffer()
         # read1 returns as soon as any bytes arrive, so TTFT is not delayed by buffering; each

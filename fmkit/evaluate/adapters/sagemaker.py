@@ -94,16 +94,12 @@ class SageMakerAdapter(RetryingAdapter):
             else:
                 response = self.client.invoke_endpoint(**kwargs)
                 body = response["Body"].read()
-                parse = (
-                    parse_openai_chat_response if self.payload_format == "messages" else parse_tgi_response
-                )
+                parse = parse_openai_chat_response if self.payload_format == "messages" else parse_tgi_response
                 answer = parse(body)
         except (ClientError, BotoCoreError) as exc:
             raise classify_aws_error(exc) from exc
         except (KeyError, TypeError, AttributeError) as exc:
-            raise InvocationError(
-                "malformed_response", f"unexpected InvokeEndpoint response: {exc!r}"
-            ) from exc
+            raise InvocationError("malformed_response", f"unexpected InvokeEndpoint response: {exc!r}") from exc
         return Completion(
             text=answer.text,
             latency_s=watch.elapsed(),

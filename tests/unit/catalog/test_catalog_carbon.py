@@ -29,7 +29,7 @@ def test_graviton3_and_4_are_explicit_and_better_than_graviton2_and_unknown() ->
 
 def test_every_processor_and_gpu_in_instance_catalogs_has_coefficients() -> None:
     for kind in ("ec2", "sagemaker"):
-        for spec in instances.all_instances(kind).values():  # type: ignore[arg-type]
+        for spec in instances.all_instances(kind).values():
             lo, hi = carbon.processor_watts(spec.processor)
             assert 0 < lo < hi
             if spec.gpu_model:

@@ -79,7 +79,7 @@ def test_gpu_memory_matches_sagemaker_core_where_listed() -> None:
 
 def test_prices_in_required_regions() -> None:
     for kind in ("ec2", "sagemaker"):
-        for spec in instances.all_instances(kind).values():  # type: ignore[arg-type]
+        for spec in instances.all_instances(kind).values():
             for region in PRICED:
                 if region in spec.regions:
                     price = instances.hourly_price(spec.name, region)

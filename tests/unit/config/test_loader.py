@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MODEL = """
     provider: bedrock
     model_id: amazon.nova-lite-v1:0
+    cross_region: geo
     tags: {app: support}
 """
 

@@ -97,6 +97,9 @@ CASES: list[tuple[str, dict[str, str | None], str, str]] = [
     ("rule-nat-gateways-within-azs", {"environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\n'
                                       "platform:\n  vpc: {max_azs: 2, nat_gateways: 3}\n"},
      "environments/dev.yaml:4:35", "3 NAT gateways for 2 AZs"),
+    ("rule-vpc-zones-in-region", {"environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\n'
+                                  "platform:\n  vpc:\n    availability_zones: [eu-west-1a, us-east-1b]\n"},
+     "environments/dev.yaml:5:38", "'us-east-1b' is not a zone of eu-west-1"),
 ]
 
 

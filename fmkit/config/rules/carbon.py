@@ -1,0 +1,66 @@
+"""carbon_policy rules: x86/GPU where a Graviton instance fits, and regions above a grid-intensity limit.
+
+`carbon_policy.mode` decides the severity: `warn` prints (validate, make synth), `enforce` fails
+validation, `off` skips. The fit check is the estimator's, so plan and validate always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from fmkit.catalog.instances import get_instance
+from fmkit.config.environment import EnvironmentConfig
+from fmkit.config.rules.registry import Finding, rule
+
+
+def _severity(env: EnvironmentConfig) -> Literal["error", "warning"] | None:
+    mode = env.project.carbon_policy.mode
+    return None if mode == "off" else ("error" if mode == "enforce" else "warning")
+
+
+@rule("carbon-graviton-fits")
+def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
+    """An x86/GPU deployment for which a Graviton instance fits the model and lowers CO2e."""
+    severity = _severity(env)
+    policy = env.project.carbon_policy
+    if severity is None or not policy.prefer_graviton:
+        return
+    from fmkit.estimate.plan import instance_load
+    from fmkit.estimate.recommend import recommend_instance
+
+    for name, dep in sorted(env.enabled_models().items()):
+        instance_type = getattr(dep, "instance_type", None)
+        spec = get_instance(instance_type) if isinstance(instance_type, str) else None
+        serverless = getattr(dep, "serverless", None) is not None
+        if spec is None or spec.is_graviton or serverless or name in policy.exempt_models:
+            continue
+        rec = recommend_instance(name, dep.provider, spec.name, env.region, instance_load(dep), graviton_only=True)
+        if rec is None:
+            continue
+        yield Finding(
+            ("models", name, "instance_type"),
+            f"{spec.name} ({spec.arch}) where Graviton {rec.proposed} fits the model: "
+            f"{rec.kg_co2e_delta:+.1f} kg CO2e/month, {rec.usd_delta:+.2f} $/month",
+            f"use instance_type: {rec.proposed}, or list '{name}' in carbon_policy.exempt_models with a reason",
+            severity,
+        )
+
+
+@rule("carbon-grid-intensity")
+def carbon_grid_intensity(env: EnvironmentConfig) -> Iterator[Finding]:
+    """The environment's region emits more per kWh than carbon_policy.max_grid_g_co2e_per_kwh."""
+    severity = _severity(env)
+    from fmkit.estimate.carbon import grid_g_per_kwh
+
+    limit = env.project.carbon_policy.max_grid_g_co2e_per_kwh
+    grid = grid_g_per_kwh(env.region)
+    if severity is None or limit is None or grid is None or grid <= limit:
+        return
+    from fmkit.estimate.plan import estimate_environment
+
+    regions = [r for r in estimate_environment(env).recommendations if r.kind == "region"]
+    hint = (f"{regions[0].proposed} has every model of this environment at lower intensity"
+            if regions else "no catalogued region with all this environment's models is lower")
+    yield Finding(("region",), f"{env.region}'s grid emits {grid:.0f} g CO2e/kWh, above the policy's {limit:g}",
+                  hint, severity)

@@ -1,0 +1,64 @@
+"""Evaluation rules: the benchmarked models exist here and can answer chat requests."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from fmkit.config.environment import EnvironmentConfig
+from fmkit.config.evaluation import RATE_RE, evaluated_models, not_benchmarkable
+from fmkit.config.rules.registry import Finding, rule
+
+PATH = ("project", "evaluation")
+
+
+@rule("evaluation-models-exist")
+def evaluation_models_exist(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A name that is not an enabled deployment here would silently shrink the benchmark."""
+    evaluation = env.project.evaluation
+    if not evaluation.enabled or evaluation.models is None:
+        return
+    enabled = env.enabled_models()
+    for index, name in enumerate(evaluation.models):
+        if name in enabled:
+            continue
+        if name in env.models:
+            yield Finding((*PATH, "models", index), f"model '{name}' is disabled in environment '{env.name}'",
+                          "enable it here or remove it from evaluation.models")
+            continue
+        close = difflib.get_close_matches(name, list(env.models), n=1)
+        yield Finding((*PATH, "models", index), f"no model deployment named '{name}'",
+                      f"did you mean '{close[0]}'?" if close else f"models: {', '.join(sorted(env.models)) or 'none'}")
+
+
+@rule("evaluation-models-generate-text")
+def evaluation_models_generate_text(env: EnvironmentConfig) -> Iterator[Finding]:
+    """Embedding models and async endpoints cannot answer a chat benchmark."""
+    evaluation = env.project.evaluation
+    if not evaluation.enabled:
+        return
+    if evaluation.models is not None:
+        for index, name in enumerate(evaluation.models):
+            deployment = env.enabled_models().get(name)
+            reason = not_benchmarkable(deployment) if deployment is not None else None
+            if reason:
+                yield Finding((*PATH, "models", index), f"model '{name}' cannot be benchmarked: {reason}",
+                              "list chat (text-generation) deployments only")
+    if not evaluated_models(env):
+        yield Finding((*PATH, "enabled"), f"evaluation is enabled but environment '{env.name}' has no chat model",
+                      "enable a text-generation deployment, or set evaluation.enabled: false")
+
+
+@rule("evaluation-schedule-frequency")
+def evaluation_schedule_frequency(env: EnvironmentConfig) -> Iterator[Finding]:
+    """Each run calls every model on every item: more often than hourly is mostly cost."""
+    evaluation = env.project.evaluation
+    schedule = evaluation.schedule
+    if not evaluation.enabled or schedule is None:
+        return
+    rate = RATE_RE.match(schedule)
+    too_often = (rate is not None and rate.group(2).startswith("minute")) or (
+        schedule.startswith("cron(") and not schedule[5:].split()[0].isdigit())
+    if too_often:
+        yield Finding((*PATH, "schedule"), f"'{schedule}' runs the benchmark more than once an hour",
+                      "regressions need a daily or weekly run, e.g. rate(1 day)", severity="warning")

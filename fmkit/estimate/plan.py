@@ -1,0 +1,173 @@
+"""Estimate a whole environment from its resolved config: every deployment, knowledge base, platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fmkit.catalog import bedrock as bedrock_catalog
+from fmkit.catalog.instances import get_instance
+from fmkit.catalog.jumpstart import get_jumpstart_model
+from fmkit.config.environment import EnvironmentConfig
+from fmkit.estimate import cost, fields, services
+from fmkit.estimate.carbon import grid_g_per_kwh
+from fmkit.estimate.model import (
+    BudgetCheck,
+    DeploymentEstimate,
+    EnvironmentEstimate,
+    Footprint,
+    Recommendation,
+    total,
+)
+from fmkit.estimate.recommend import recommend_instance, recommend_region
+
+# ASSUMPTIONS for knowledge-base queries (see docs/carbon.md): one retrieval per generation request,
+# served by a 512 MB arm64 Lambda in ~0.5 s.
+QUERY_LAMBDA_MB, QUERY_LAMBDA_SECONDS = 512, 0.5
+
+
+def instance_load(dep: Any) -> cost.InstanceLoad:
+    return cost.InstanceLoad(
+        profile=fields.capacity_profile(dep),
+        demand_tps=fields.output_tokens_per_second(dep),
+        params_billion=fields.params_billion(dep),
+        quantization=fields.quantization(dep),
+        standby_instances=fields.running_warm_pool(dep),
+    )
+
+
+def estimate_deployment(name: str, dep: Any, env: EnvironmentConfig) -> DeploymentEstimate:
+    """Monthly cost/energy/CO2e of one model deployment in `env` (any provider)."""
+    if dep.provider == "bedrock":
+        return cost.bedrock(name, dep.model_id, env.region, fields.attr(dep, "cross_region", default="none"),
+                            fields.monthly_tokens(dep))
+    instance_type = fields.attr(dep, "instance_type")
+    serverless = fields.attr(dep, "serverless")
+    if serverless is not None and instance_type is not None:
+        return cost.sagemaker_serverless(
+            name, env.region, int(fields.attr(serverless, "memory_mb", default=2048)),
+            fields.monthly_requests(dep), fields.monthly_tokens(dep), instance_type,
+            fields.params_billion(dep), fields.quantization(dep))
+    if instance_type is None:
+        return DeploymentEstimate(name, dep.provider, env.region, Footprint(),
+                                  notes=("no instance_type: not estimated",))
+    return cost.self_hosted(name, dep.provider, instance_type, env.region, instance_load(dep),
+                            with_load_balancer=dep.provider == "ec2-graviton")
+
+
+def _knowledge_bases(env: EnvironmentConfig) -> list[DeploymentEstimate]:
+    requests = [r for d in env.enabled_models().values() if (r := fields.monthly_requests(d)) is not None]
+    queries = total(requests)
+    out = []
+    for name, kb in env.project.knowledge_bases.items():
+        if not getattr(kb, "enabled", True):
+            continue
+        store = str(fields.attr(kb, "vector_store", default="s3-vectors"))
+        notes = ["queries: one per generation request (assumption); ingestion volume not in config"]
+        if store == "opensearch-serverless":
+            standby = fields.attr(fields.attr(kb, "opensearch"), "standby_replicas")
+            if standby is None:
+                standby = env.platform.removal_policy == "retain"
+            footprint = services.opensearch_serverless(env.region, standby=bool(standby))
+            notes.append(f"OpenSearch Serverless OCU floor ({'with' if standby else 'without'} standby)")
+        elif store == "aurora-pgvector":
+            aurora = fields.attr(kb, "aurora")
+            footprint = services.aurora_serverless(
+                env.region, min_acu=float(fields.attr(aurora, "min_capacity", default=0.0)),
+                max_acu=float(fields.attr(aurora, "max_capacity", default=4.0)))
+            notes.append("Aurora Serverless v2: min ACUs all month, high = max ACUs")
+        else:
+            footprint = services.s3_vectors(env.region, storage_gb=0.0, queries=queries)
+        footprint = footprint + services.serverless(env.region, invocations=queries, memory_mb=QUERY_LAMBDA_MB,
+                                                    seconds=QUERY_LAMBDA_SECONDS)
+        out.append(DeploymentEstimate(f"kb:{name}", "knowledge-base", env.region, footprint,
+                                      notes=tuple(notes)))
+    return out
+
+
+def _platform(env: EnvironmentConfig) -> DeploymentEstimate:
+    vpc_users = {"sagemaker", "ec2-graviton"}
+    needs_vpc = any(d.provider in vpc_users for d in env.enabled_models().values()) or any(
+        fields.attr(kb, "vector_store") in ("aurora-pgvector",) for kb in env.project.knowledge_bases.values())
+    nat = env.platform.vpc.nat_gateways if needs_vpc and env.platform.vpc.egress == "nat" else 0
+    notes = ["KMS key" + (f" + {nat} NAT gateway(s)" if nat else "") + "; network energy not estimated"]
+    return DeploymentEstimate("platform", "platform", env.region, services.platform(env.region, nat_gateways=nat),
+                              notes=tuple(notes))
+
+
+def estimate_items(env: EnvironmentConfig) -> list[DeploymentEstimate]:
+    items = [estimate_deployment(n, d, env) for n, d in sorted(env.enabled_models().items())]
+    return items + _knowledge_bases(env) + [_platform(env)]
+
+
+def models_available(env: EnvironmentConfig, region: str) -> bool:
+    """Every enabled model (and Bedrock embedding model) can run in `region`."""
+    for dep in env.enabled_models().values():
+        if dep.provider == "bedrock":
+            model = bedrock_catalog.get_model(dep.model_id)
+            mode = fields.attr(dep, "cross_region", default="none")
+            if model is None:
+                return False
+            if mode == "none" and region not in model.on_demand_regions:
+                return False
+            if mode != "none":
+                geo = bedrock_catalog.geo_for_region(region) if mode == "geo" else "global"
+                if bedrock_catalog.system_profile(model.model_id, geo, region) is None:
+                    return False
+            continue
+        spec = get_instance(str(fields.attr(dep, "instance_type", default="")))
+        if spec is None or region not in spec.regions:
+            return False
+        jumpstart = get_jumpstart_model(str(fields.attr(dep, "model_id", default="")))
+        if jumpstart is not None and region not in jumpstart.regions:
+            return False
+    for kb in env.project.knowledge_bases.values():
+        embedding = fields.attr(kb, "embedding")
+        if (fields.attr(embedding, "provider") == "bedrock"
+                and region not in bedrock_catalog.regions_for(embedding.model_id)):
+            return False
+    return True
+
+
+def _region_totals(env: EnvironmentConfig, region: str) -> tuple[float, float] | None:
+    if not models_available(env, region):
+        return None
+    moved = env.model_copy(update={"region": region})
+    fp = Footprint()
+    for item in estimate_items(moved):
+        fp = fp + item.footprint
+    return fp.kg_co2e.expected, fp.usd.expected
+
+
+def recommendations(env: EnvironmentConfig) -> list[Recommendation]:
+    out = []
+    for name, dep in sorted(env.enabled_models().items()):
+        instance_type = fields.attr(dep, "instance_type")
+        if dep.provider != "bedrock" and instance_type and fields.attr(dep, "serverless") is None:
+            rec = recommend_instance(name, dep.provider, instance_type, env.region, instance_load(dep))
+            if rec is not None:
+                out.append(rec)
+    regions = sorted(r for r in coeff_regions() if r in bedrock_catalog.all_regions())
+    rec = recommend_region(env.name, env.region, regions, bedrock_catalog.geo_for_region,
+                           lambda r: _region_totals(env, r))
+    return out + ([rec] if rec else [])
+
+
+def coeff_regions() -> list[str]:
+    return sorted(r for r in bedrock_catalog.all_regions() if grid_g_per_kwh(r) is not None)
+
+
+def estimate_environment(env: EnvironmentConfig, *, with_recommendations: bool = True) -> EnvironmentEstimate:
+    items = tuple(estimate_items(env))
+    footprint = Footprint()
+    for item in items:
+        footprint = footprint + item.footprint
+    budgets = []
+    if env.project.budget.monthly_usd is not None:
+        budgets.append(BudgetCheck("usd", env.project.budget.monthly_usd, footprint.usd.expected))
+    if env.project.carbon.monthly_kg_co2e is not None:
+        budgets.append(BudgetCheck("kg_co2e", env.project.carbon.monthly_kg_co2e, footprint.kg_co2e.expected))
+    return EnvironmentEstimate(
+        env=env.name, region=env.region, grid_g_co2e_per_kwh=grid_g_per_kwh(env.region), items=items,
+        recommendations=tuple(recommendations(env)) if with_recommendations else (), budgets=tuple(budgets),
+    )
+

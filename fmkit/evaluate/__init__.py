@@ -1,0 +1,95 @@
+"""Application-specific model benchmarks (GitHub issue 8): quality, latency and cost.
+
+Typical use (what `fmkit eval` does)::
+
+    dataset = load_dataset("examples/eval/dataset.jsonl")
+    targets = resolve_targets(names=["claude-haiku", "llama-graviton"], ssm_client=ssm,
+                              project="acme", env="dev", prices={...})
+    result = run_evaluation(dataset, targets, out_dir="eval-out", concurrency=4)
+    summary = summarize(result, checks=[JsonValidCheck()])
+    write_reports(summary, "eval-out")
+    raise SystemExit(check_thresholds(summary, {"rougeL": 0.3}).exit_code)
+
+Importing this package does not import aws-cdk-lib, boto3 or matplotlib.
+"""
+
+from fmkit.evaluate.adapters import AdapterOptions, ModelAdapter, RetryPolicy, build_adapter
+from fmkit.evaluate.dataset import (
+    Dataset,
+    DatasetError,
+    DatasetProblem,
+    EvalItem,
+    load_dataset,
+    parse_dataset,
+)
+from fmkit.evaluate.metrics import (
+    InstancePricing,
+    JsonValidCheck,
+    PriceModel,
+    RegexCheck,
+    TokenPricing,
+    parse_check,
+    parse_price,
+)
+from fmkit.evaluate.records import ChatRequest, Completion, GenerationParams, ItemRecord
+from fmkit.evaluate.report import (
+    ReportPaths,
+    ThresholdReport,
+    check_thresholds,
+    parse_threshold,
+    render_html,
+    render_markdown,
+    write_reports,
+)
+from fmkit.evaluate.runner import EvaluationResult, load_evaluation, run_evaluation
+from fmkit.evaluate.summary import EvaluationSummary, summarize
+from fmkit.evaluate.targets import (
+    Target,
+    TargetError,
+    parse_endpoint_override,
+    parse_price_overrides,
+    resolve_targets,
+    resolve_targets_from_ssm,
+)
+
+__all__ = [
+    "AdapterOptions",
+    "ChatRequest",
+    "Completion",
+    "Dataset",
+    "DatasetError",
+    "DatasetProblem",
+    "EvalItem",
+    "EvaluationResult",
+    "EvaluationSummary",
+    "GenerationParams",
+    "InstancePricing",
+    "ItemRecord",
+    "JsonValidCheck",
+    "ModelAdapter",
+    "PriceModel",
+    "RegexCheck",
+    "ReportPaths",
+    "RetryPolicy",
+    "Target",
+    "TargetError",
+    "ThresholdReport",
+    "TokenPricing",
+    "build_adapter",
+    "check_thresholds",
+    "load_dataset",
+    "load_evaluation",
+    "parse_check",
+    "parse_dataset",
+    "parse_endpoint_override",
+    "parse_price",
+    "parse_price_overrides",
+    "parse_threshold",
+    "render_html",
+    "render_markdown",
+    "resolve_targets",
+    "resolve_targets_from_ssm",
+    "run_evaluation",
+    "summarize",
+    "write_reports",
+]

@@ -1,0 +1,1 @@
+"""Bedrock access: inference profiles, guardrails, invoke policies and invocation logging."""

@@ -1,0 +1,53 @@
+"""BedrockStack: one per environment, composing an access construct per Bedrock model and
+the environment's single invocation-logging configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from fmkit.config import EnvironmentConfig
+from fmkit.config.providers.bedrock import BedrockDeployment, InvocationLogging
+from stacks.bedrock.invocation_logging import InvocationLoggingDestination
+from stacks.bedrock.model_access import BedrockModelAccess
+from stacks.platform import PlatformStack
+from stacks.tagging import tag_deployment
+
+
+def invocation_logging_settings(config: EnvironmentConfig) -> InvocationLogging | None:
+    """The environment's logging settings (the config rule guarantees models agree)."""
+    for model in config.enabled_by_provider("bedrock").values():
+        assert isinstance(model, BedrockDeployment)
+        if model.invocation_logging is not None:
+            return model.invocation_logging if model.invocation_logging.enabled else None
+    return None
+
+
+class BedrockStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 platform: PlatformStack, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id,
+                         description=f"fmkit {config.name}: Bedrock inference profiles, guardrails, logging",
+                         **kwargs)
+        self.models: dict[str, BedrockModelAccess] = {}
+        for name, deployment in sorted(config.enabled_by_provider("bedrock").items()):
+            assert isinstance(deployment, BedrockDeployment)
+            access = BedrockModelAccess(self, name, name=name, deployment=deployment,
+                                        config=config, key=platform.key)
+            tag_deployment(access, name, deployment, config)
+            self.models[name] = access
+
+        self.invocation_logging: InvocationLoggingDestination | None = None
+        settings = invocation_logging_settings(config)
+        if settings is not None:
+            self.invocation_logging = InvocationLoggingDestination(
+                self, "InvocationLogging", settings=settings, config=config, key=platform.key,
+                access_logs=platform.logs_bucket, removal_policy=platform.removal_policy,
+                log_retention=platform.log_retention)
+
+    def grant_invoke(self, deployment: str, grantee: Any) -> None:
+        """For other capability stacks: let `grantee` (a Lambda function, a role) call `deployment`."""
+        self.models[deployment].grant_invoke(grantee)
+

@@ -1,0 +1,99 @@
+"""EvaluationStack: benchmark the environment's models on a dataset in S3, on demand or on a schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from fmkit.config import EnvironmentConfig
+from fmkit.config.evaluation import evaluated_models
+from fmkit.config.providers.graviton import GravitonDeployment
+from stacks.evaluation.alarms import EvaluationAlarms
+from stacks.evaluation.functions import EvaluationFunctions, settings_environment
+from stacks.evaluation.nag_acks import acknowledge_evaluation
+from stacks.evaluation.storage import EvaluationBucket
+from stacks.evaluation.workflow import EvaluationWorkflow
+from stacks.platform import PlatformStack
+
+
+class EvaluationStack(cdk.Stack):
+    """`model_stacks` are the stage's provider stacks: their grants scope what the run may call."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, platform: PlatformStack,
+                 model_stacks: Mapping[str, cdk.Stack], **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description=f"fmkit {config.name}: scheduled model evaluation",
+                         **kwargs)
+        settings = config.project.evaluation
+        deployments = evaluated_models(config)
+        models = list(deployments)
+        self.storage = EvaluationBucket(self, "Storage", config=config, platform=platform)
+        bucket = self.storage.bucket
+        external, dataset_key = settings.dataset_bucket_and_key
+        dataset_bucket: s3.IBucket = (s3.Bucket.from_bucket_name(self, "DatasetBucket", external)
+                                      if external else bucket)
+
+        graviton = [n for n, d in deployments.items() if isinstance(d, GravitonDeployment)]
+        security_groups: list[ec2.ISecurityGroup] | None = None
+        if graviton:
+            egress = ec2.SecurityGroup(self, "EvaluateSg", vpc=platform.vpc, allow_all_outbound=False,
+                                       description="Evaluation Lambda: HTTPS to AWS APIs")
+            egress.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs")
+            endpoints = model_stacks["Graviton"].endpoints  # type: ignore[attr-defined]
+            security_groups = [egress, *(endpoints[n].consumer_security_group for n in graviton)]
+        self.functions = EvaluationFunctions(
+            self, "Functions", config=config, platform=platform,
+            environment=settings_environment(config, models, bucket, dataset_bucket.bucket_name),
+            vpc_security_groups=security_groups)
+        self._grant(config, models, deployments, model_stacks, bucket, dataset_bucket, dataset_key)
+
+        self.workflow = EvaluationWorkflow(self, "Workflow", settings=settings, functions=self.functions,
+                                           bucket=bucket, dataset_bucket=dataset_bucket, dataset_key=dataset_key,
+                                           platform=platform)
+        machine = self.workflow.state_machine
+        self.schedule: events.Rule | None = None
+        if settings.schedule:
+            self.schedule = events.Rule(
+                self, "Schedule", schedule=events.Schedule.expression(settings.schedule),
+                description=f"fmkit {config.name}: scheduled evaluation run",
+                targets=[targets.SfnStateMachine(machine)])
+        self.alarms = EvaluationAlarms(self, "Alarms", environment=config.name, models=models,
+                                       min_scores=settings.min_scores, state_machine=machine,
+                                       topic=platform.alarm_topic)
+        acknowledge_evaluation(self, bucket=bucket, dataset_bucket=dataset_bucket, dataset_key=dataset_key,
+                               external_dataset=external is not None, vpc=bool(graviton))
+
+        cdk.CfnOutput(self, "BucketName", value=bucket.bucket_name,
+                      description=f"Upload the dataset to s3://<bucket>/{dataset_key}; reports in reports/latest/")
+        cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn,
+                      description="Start a run: aws stepfunctions start-execution --state-machine-arn <arn>")
+
+    def _grant(self, config: EnvironmentConfig, models: list[str], deployments: Mapping[str, Any],
+               model_stacks: Mapping[str, cdk.Stack], bucket: s3.IBucket, dataset_bucket: s3.IBucket,
+               dataset_key: str) -> None:
+        functions = self.functions
+        for fn in (functions.prepare, functions.summarize):
+            dataset_bucket.grant_read(fn.role, dataset_key)
+        bucket.grant_read_write(functions.prepare.role, "runs/*")
+        bucket.grant_read_write(functions.evaluate.role, "runs/*")
+        bucket.grant_read_write(functions.summarize.role, "runs/*")
+        bucket.grant_write(functions.summarize.role, "reports/latest/*")
+        functions.grant_endpoint_parameters(config, models)
+        functions.grant_cloudwatch_metrics()
+        evaluate_role = functions.evaluate.role
+        for name, deployment in deployments.items():
+            if deployment.provider == "bedrock":
+                model_stacks["Bedrock"].grant_invoke(name, functions.evaluate.function)  # type: ignore[attr-defined]
+            elif deployment.provider == "sagemaker":
+                evaluate_role.add_managed_policy(
+                    model_stacks["SageMaker"].models[name].consumer_policy)  # type: ignore[attr-defined]
+            elif isinstance(deployment, GravitonDeployment) and deployment.server.api_key_secret_arn:
+                evaluate_role.add_to_policy(iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"], resources=[deployment.server.api_key_secret_arn]))

@@ -1,0 +1,35 @@
+"""The evaluation bucket: datasets in, per-item results and reports out."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from fmkit.config import EnvironmentConfig
+from stacks.platform import PlatformStack
+
+
+class EvaluationBucket(Construct):
+    """KMS-encrypted (platform key), TLS-only, access-logged; run results expire, datasets do not."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 platform: PlatformStack) -> None:
+        super().__init__(scope, construct_id)
+        retention = cdk.Duration.days(config.project.evaluation.results_retention_days)
+        self.bucket = s3.Bucket(
+            self, "Bucket",
+            encryption=s3.BucketEncryption.KMS, encryption_key=platform.key, bucket_key_enabled=True,
+            enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, versioned=True,
+            server_access_logs_bucket=platform.logs_bucket, server_access_logs_prefix="s3/evaluation/",
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-runs", prefix="runs/", expiration=retention,
+                                 noncurrent_version_expiration=cdk.Duration.days(1)),
+                s3.LifecycleRule(id="expire-map-results", prefix="map-results/", expiration=retention,
+                                 noncurrent_version_expiration=cdk.Duration.days(1)),
+                s3.LifecycleRule(id="old-versions", noncurrent_version_expiration=cdk.Duration.days(30),
+                                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
+            ],
+            removal_policy=platform.removal_policy,
+        )

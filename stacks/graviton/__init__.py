@@ -1,0 +1,1 @@
+"""Graviton EC2 endpoints: llama.cpp behind a load balancer, autoscaled (issue 5)."""

@@ -1,0 +1,68 @@
+"""The knowledge functions: one helper so ingest, bulk, query and schema share placement and env."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from fmkit.config import EnvironmentConfig
+from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
+from stacks.common.python_lambda import PythonFunction
+from stacks.knowledge.nag_acks import acknowledge_function_role
+from stacks.knowledge.runtime_env import embedding_endpoint_name
+from stacks.knowledge.store import VectorStore
+
+SHARED = ("knowledge_common",)
+
+
+class KnowledgeFunctionFactory:
+    """Builds PythonFunctions wired to one store, with embedding permissions where needed."""
+
+    def __init__(self, *, kb: KnowledgeBaseConfig, config: EnvironmentConfig, store: VectorStore, key: kms.IKey,
+                 log_retention: logs.RetentionDays, environment: dict[str, str]) -> None:
+        self.kb = kb
+        self.config = config
+        self.store = store
+        self.key = key
+        self.log_retention = log_retention
+        self.environment = environment
+
+    def function(self, scope: Construct, construct_id: str, *, entry: str, handler: str, service: str,
+                 environment: dict[str, str] | None = None, **props: Any) -> PythonFunction:
+        placement = self.store.function_props()
+        fn = PythonFunction(
+            scope, construct_id, entry=entry, handler=handler, shared=SHARED, key=self.key,
+            log_retention=self.log_retention,
+            environment={**self.environment, "POWERTOOLS_SERVICE_NAME": service, **(environment or {})},
+            **placement, **props,
+        )
+        if placement:
+            self.store.connect(fn.function)
+        acknowledge_function_role(fn.role, object_resources=[], kms_wildcards=False)
+        return fn
+
+    def grant_embedding(self, grantee: iam.IGrantable) -> None:
+        """InvokeModel on exactly the configured foundation model, or InvokeEndpoint on the endpoint."""
+        embedding = self.kb.embedding
+        stack = cdk.Stack.of(self.store)
+        if isinstance(embedding, BedrockEmbedding):
+            statement = iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"],
+                resources=[f"arn:{stack.partition}:bedrock:{stack.region}::foundation-model/{embedding.model_id}"])
+        else:
+            endpoint = embedding_endpoint_name(self.config, embedding).lower()  # endpoint ARNs are lowercase
+            statement = iam.PolicyStatement(
+                actions=["sagemaker:InvokeEndpoint"],
+                resources=[f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:endpoint/{endpoint}"])
+        grantee.grant_principal.add_to_principal_policy(statement)
+
+
+def vpc_placement(vpc: ec2.IVpc, subnets: ec2.SubnetSelection,
+                  security_group: ec2.ISecurityGroup) -> dict[str, Any]:
+    return {"vpc": vpc, "vpc_subnets": subnets, "security_groups": [security_group]}

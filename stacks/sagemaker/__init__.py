@@ -1,0 +1,1 @@
+"""SageMaker hosting (issue 4): one `SageMakerModel` construct per `provider: sagemaker` deployment."""

@@ -1,0 +1,1 @@
+"""Sustainability capability: AWS's measured carbon data (BCM Data Exports) next to fmkit's estimates."""

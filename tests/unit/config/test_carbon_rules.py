@@ -1,0 +1,82 @@
+"""carbon_policy rules: one test per rule id, in warn, enforce and off modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fmkit.config import ConfigError
+from tests.helpers import load
+
+QWEN_G5 = """
+    provider: sagemaker
+    source: {jumpstart: {model_id: huggingface-llm-qwen2-5-7b-instruct}}
+    instance_type: ml.g5.2xlarge
+    autoscaling: {min: 1, max: 2}
+    expected_traffic: {requests_per_day: 2000, mean_input_tokens: 800, mean_output_tokens: 400}
+"""
+
+
+def project(policy: str) -> str:
+    return f"""
+        name: demo
+        owner: team@example.com
+        cost_center: CC-1
+        carbon_policy: {policy}
+    """
+
+
+def test_rule_carbon_graviton_fits(tmp_path: Path) -> None:
+    loaded = load(tmp_path / "warn", {"project.yaml": project("{mode: warn}"), "models/qwen.yaml": QWEN_G5})
+    [warning] = [w for w in loaded.warnings if w.rule == "carbon-graviton-fits"]
+    assert warning.severity == "warning"
+    assert warning.location.file.name == "qwen.yaml" and warning.location.line == 3  # the instance_type line
+    assert "ml.c7g.2xlarge" in warning.message and "exempt_models" in (warning.hint or "")
+
+    with pytest.raises(ConfigError) as exc:
+        load(tmp_path / "enforce", {"project.yaml": project("{mode: enforce}"), "models/qwen.yaml": QWEN_G5})
+    assert [p.rule for p in exc.value.problems if p.severity == "error"] == ["carbon-graviton-fits"]
+
+    for policy in ("{mode: off}", "{mode: enforce, exempt_models: [qwen]}", "{mode: enforce, prefer_graviton: false}"):
+        quiet = load(tmp_path / str(abs(hash(policy))), {"project.yaml": project(policy), "models/qwen.yaml": QWEN_G5})
+        assert not [w for w in quiet.warnings if w.rule == "carbon-graviton-fits"]
+
+
+def test_rule_carbon_graviton_fits_ignores_loads_graviton_cannot_carry(tmp_path: Path) -> None:
+    """100k requests/day x 400 tokens = 463 tok/s: two Graviton instances decode far less."""
+    busy = QWEN_G5.replace("requests_per_day: 2000", "requests_per_day: 100000")
+    loaded = load(tmp_path, {"project.yaml": project("{mode: enforce}"), "models/busy.yaml": busy})
+    assert not [w for w in loaded.warnings if w.rule == "carbon-graviton-fits"]
+
+
+def test_rule_carbon_grid_intensity(tmp_path: Path) -> None:
+    env = """
+        account: "111111111111"
+        region: us-east-1
+    """
+    loaded = load(tmp_path / "warn", {"project.yaml": project("{mode: warn, max_grid_g_co2e_per_kwh: 300}"),
+                                      "environments/dev.yaml": env})
+    [warning] = [w for w in loaded.warnings if w.rule == "carbon-grid-intensity"]
+    assert "379" in warning.message and warning.location.file.name == "dev.yaml" and warning.location.line == 2
+    assert "us-west-2" in (warning.hint or "") or "lower" in (warning.hint or "")
+
+    with pytest.raises(ConfigError):
+        load(tmp_path / "enforce", {"project.yaml": project("{mode: enforce, max_grid_g_co2e_per_kwh: 300}"),
+                                    "environments/dev.yaml": env})
+    fine = load(tmp_path / "fine", {"project.yaml": project("{mode: enforce, max_grid_g_co2e_per_kwh: 400}"),
+                                    "environments/dev.yaml": env})
+    assert not [w for w in fine.warnings if w.rule == "carbon-grid-intensity"]
+
+
+def test_carbon_policy_threshold_is_validated(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load(tmp_path, {"project.yaml": project("{mode: warn, max_grid_g_co2e_per_kwh: -1}")})
+    assert "max_grid_g_co2e_per_kwh" in str(exc.value.problems[0].message)
+
+
+def test_sustainability_export_name_is_validated(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        text = project("{mode: warn}") + "    sustainability: {enabled: true, export_name: 'a b'}\n"
+        load(tmp_path, {"project.yaml": text})
+    assert "export name" in exc.value.problems[0].message

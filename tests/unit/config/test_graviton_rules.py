@@ -1,0 +1,211 @@
+"""Graviton config: field checks and one test per rule (named after the rule id).
+
+Every error is asserted where `fmkit validate` shows it: file, line, message and hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from fmkit.catalog.instances import InstanceSpec
+from fmkit.config import ConfigError
+from fmkit.config.providers.graviton import GravitonDeployment
+from fmkit.config.rules import RULES
+from fmkit.config.rules.graviton import required_memory_gib
+from tests.helpers import load, load_env
+
+MODEL = """\
+provider: ec2-graviton
+instance_type: {instance_type}
+model:
+  hf:
+    repo: bartowski/Llama-3.2-3B-Instruct-GGUF
+    file: Llama-3.2-3B-Instruct-Q4_0.gguf
+    revision: 0123456789abcdef0123456789abcdef01234567
+  size_gib: {size}
+  quantization: Q4_0
+{extra}"""
+
+Problem = tuple[str, str, str | None]
+
+
+def model_yaml(instance_type: str = "c7g.xlarge", size: float = 1.8, extra: str = "") -> str:
+    return MODEL.format(instance_type=instance_type, size=size, extra=extra)
+
+
+def errors(tmp_path: Path, files: Mapping[str, str | None]) -> list[Problem]:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, dict(files))
+    return [(p.location.display(tmp_path), p.message, p.hint) for p in info.value.errors]
+
+
+def only(found: list[Problem]) -> Problem:
+    assert len(found) == 1, found
+    return found[0]
+
+
+def warnings(tmp_path: Path, files: dict[str, str | None], rule_id: str) -> list[Problem]:
+    return [(p.location.display(tmp_path), p.message, p.hint) for p in load(tmp_path, files).warnings
+            if p.rule == rule_id]
+
+
+def test_defaults_are_internal_two_slots_all_vcpus(tmp_path: Path) -> None:
+    env = load_env(tmp_path, {"models/llm.yaml": model_yaml()})
+    model = env.models["llm"]
+    assert isinstance(model, GravitonDeployment)
+    assert (model.exposure.mode, model.server.parallel, model.server.threads) == ("internal", 2, None)
+    assert model.autoscaling.requests_target == 20 and model.model.quantization == "Q4_0"
+
+
+def test_default_config_ships_a_graviton_model_in_both_environments() -> None:
+    from fmkit.config import load_config
+
+    loaded = load_config(Path(__file__).resolve().parents[3] / "model_configs")
+    for env in ("dev", "prod"):
+        assert loaded.environment(env).enabled_by_provider("ec2-graviton"), env
+    dev = loaded.environment("dev").models["llama-small"]
+    assert isinstance(dev, GravitonDeployment)
+    assert any(s.min == 0 for s in dev.autoscaling.schedules), "dev scales to zero at night"
+
+
+def test_rule_graviton_instance_is_graviton(tmp_path: Path) -> None:
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml("c6i.xlarge")}))
+    assert where == "models/llm.yaml:2:16"
+    assert message == "'c6i.xlarge' is x86_64 (ice-lake), not Graviton"
+    assert hint is not None and "c7g.xlarge" in hint
+
+
+def test_rule_graviton_instance_is_graviton_unknown_type_suggests(tmp_path: Path) -> None:
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml("c7g.xlarg")}))
+    assert (where, message) == ("models/llm.yaml:2:16", "unknown EC2 instance type 'c7g.xlarg'")
+    assert hint == "did you mean 'c7g.xlarge'?"
+
+
+def test_rule_graviton_instance_in_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fmkit.config.rules import graviton as rules
+
+    real = rules.get_instance
+
+    def only_in_us(name: str) -> InstanceSpec | None:
+        spec = real(name)
+        return None if spec is None else type(spec)(**{**spec.__dict__, "regions": frozenset({"us-east-1"})})
+
+    monkeypatch.setattr(rules, "get_instance", only_in_us)
+    where, message, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml()}))
+    assert (where, message) == ("models/llm.yaml:2:16", "'c7g.xlarge' is not offered in eu-west-1")
+
+
+def test_rule_graviton_model_fits_memory(tmp_path: Path) -> None:
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml("c7g.large", size=4.7)}))
+    assert where == "models/llm.yaml:8:13"
+    assert message == "a 4.7 GiB model needs about 7.6 GiB of RAM; c7g.large has 4 GiB"
+    assert hint is not None and "memory-optimised" in hint
+
+
+def test_memory_headroom_is_twenty_percent_plus_two_gib() -> None:
+    assert required_memory_gib(10) == pytest.approx(14.0)
+
+
+def test_rule_graviton_model_fits_memory_env_overlay_is_blamed(tmp_path: Path) -> None:
+    """The overlay that picked the small instance is where the user must fix it."""
+    files = {"models/llm.yaml": model_yaml("c7g.2xlarge", size=7.0),
+             "environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\nmodels:\n  llm:\n'
+                                      "    instance_type: c7g.xlarge\n"}
+    where, message, _ = only(errors(tmp_path, files))
+    assert where == "models/llm.yaml:8:13" and "c7g.xlarge has 8 GiB" in message
+
+
+def test_rule_graviton_threads_within_vcpus(tmp_path: Path) -> None:
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra="server:\n  threads: 16\n")}))
+    assert where == "models/llm.yaml:11:12"
+    assert message == "16 threads on 4 vCPUs oversubscribes the cores and slows decoding"
+    assert hint == "use at most 4, or omit threads to use all vCPUs"
+
+
+def test_rule_graviton_context_per_slot(tmp_path: Path) -> None:
+    extra = "server:\n  context_size: 2048\n  parallel: 8\n"
+    where, message, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert (where, message) == ("models/llm.yaml:12:13", "8 slots leave 256 tokens of context each")
+
+
+def test_rule_graviton_public_needs_public_subnets(tmp_path: Path) -> None:
+    extra = ("exposure:\n  mode: public\n  certificate_arn: arn:aws:acm:eu-west-1:111111111111:certificate/"
+             "12345678-1234-1234-1234-123456789012\n  allowed_cidrs: [203.0.113.0/24]\n")
+    files = {"models/llm.yaml": model_yaml(extra=extra),
+             "environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\nplatform:\n  vpc:\n'
+                                      "    egress: none\n"}
+    where, message, hint = only(errors(tmp_path, files))
+    assert where == "models/llm.yaml:11:9"
+    assert "needs public subnets" in message and hint is not None and "egress: nat" in hint
+
+
+def test_rule_graviton_hf_revision_pinned(tmp_path: Path) -> None:
+    text = model_yaml().replace("revision: 0123456789abcdef0123456789abcdef01234567", "revision: main")
+    found = warnings(tmp_path, {"models/llm.yaml": text}, "graviton-hf-revision-pinned")
+    assert found == [("models/llm.yaml:7:15",
+                      "revision 'main' is not a commit, so the served file can change between deploys",
+                      "pin the 40-hex commit shown on the file's Hub page")]
+
+
+def test_rule_graviton_public_open_to_world(tmp_path: Path) -> None:
+    extra = ("exposure:\n  mode: public\n  certificate_arn: arn:aws:acm:eu-west-1:111111111111:certificate/"
+             "12345678-1234-1234-1234-123456789012\n  allowed_cidrs: [0.0.0.0/0]\n")
+    found = warnings(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}, "graviton-public-open-to-world")
+    assert len(found) == 1 and found[0][0] == "models/llm.yaml:13:18"
+    assert found[0][2] == "set server.api_key_secret_arn, or list client networks instead"
+
+
+def test_public_exposure_without_certificate(tmp_path: Path) -> None:
+    extra = "exposure:\n  mode: public\n  allowed_cidrs: [203.0.113.0/24]\n"
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert where == "models/llm.yaml:11:3"
+    assert message == "'exposure': public exposure requires 'certificate_arn'"
+    assert hint is not None and "ACM certificate" in hint
+
+
+def test_unknown_server_flag_suggests_the_close_one(tmp_path: Path) -> None:
+    extra = "server:\n  extra_flags:\n    --flash-atn: 'on'\n"
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert where == "models/llm.yaml:12:5"
+    assert message == "'server.extra_flags': unknown llama-server flag '--flash-atn'"
+    assert hint == "did you mean '--flash-attn'?"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    ("--ctx-size: 4096", "'--ctx-size' is set by the kit"),
+    ("--mlock: 'yes'", "'--mlock' is a switch"),
+    ("--cache-type-k: 'q8_0; rm -rf /'", "'--cache-type-k' needs a plain value"),
+])
+def test_server_flags_are_kit_managed_switches_or_plain_values(tmp_path: Path, flags: str, message: str) -> None:
+    extra = f"server:\n  extra_flags:\n    {flags}\n"
+    _, found, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert message in found
+
+
+def test_model_needs_exactly_one_source(tmp_path: Path) -> None:
+    text = model_yaml().replace("model:\n", "model:\n  s3_uri: s3://my-models/x.gguf\n")
+    where, message, _ = only(errors(tmp_path, {"models/llm.yaml": text}))
+    assert where == "models/llm.yaml:4:3" and "exactly one of 's3_uri' or 'hf'" in message
+
+
+def test_autoscaling_needs_room_and_one_signal(tmp_path: Path) -> None:
+    extra = "autoscaling:\n  min: 2\n  max: 2\n"
+    _, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert message == "'autoscaling': min (2) must be below max (2)" and hint is not None
+    extra = "autoscaling:\n  target_requests_per_instance: 10\n  target_concurrent_requests: 2\n"
+    _, message, _ = only(errors(tmp_path / "b", {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert "only one of" in message
+
+
+def test_secrets_must_be_full_arns(tmp_path: Path) -> None:
+    extra = "server:\n  api_key_secret_arn: my-key\n"
+    _, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert "not a Secrets Manager ARN" in message and hint is not None and "full ARN" in hint
+
+
+def test_every_graviton_rule_has_a_test() -> None:
+    tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
+    assert {r for r in RULES if r.startswith("graviton-")} <= tested

@@ -1,0 +1,226 @@
+"""`provider: sagemaker` config: every rule reports file:line:col, a message and a hint.
+
+One test per rule id (`test_rule_<id>`), plus the field-shape checks pydantic makes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fmkit.config import ConfigError
+from fmkit.config.errors import ConfigProblem
+from fmkit.config.providers.sagemaker import SageMakerDeployment
+from tests.helpers import load
+
+QWEN = "huggingface-llm-qwen2-5-7b-instruct"
+LLAMA = "meta-textgeneration-llama-3-1-8b-instruct"
+BGE = "huggingface-sentencesimilarity-bge-large-en-v1-5"
+
+
+def jumpstart(model_id: str = QWEN, instance: str = "ml.g5.2xlarge", extra: str = "") -> str:
+    """A model file; line 3 is model_id, line 4 the instance type, `extra` starts at line 5."""
+    return (f"provider: sagemaker\nsource:\n  jumpstart: {{model_id: {model_id}}}\n"
+            f"instance_type: {instance}\n{extra}")
+
+
+def container(source: str, extra: str = "", instance: str = "ml.g5.xlarge") -> str:
+    """`source` is the flow mapping under container (line 3); instance type is line 4."""
+    return f"provider: sagemaker\nsource:\n  container: {source}\ninstance_type: {instance}\n{extra}"
+
+
+def errors(tmp_path: Path, model: str, env: str | None = None) -> list[ConfigProblem]:
+    files: dict[str, str | None] = {"models/m.yaml": model}
+    if env is not None:
+        files["environments/dev.yaml"] = env
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, files)
+    return info.value.errors
+
+
+def only(problems: list[ConfigProblem], rule: str | None = None) -> ConfigProblem:
+    matching = [p for p in problems if rule is None or p.rule == rule]
+    assert len(matching) == 1, [p.format() for p in problems]
+    assert matching[0].hint, "every SageMaker problem carries a hint"
+    return matching[0]
+
+
+def at(problem: ConfigProblem, file: str, line: int) -> None:
+    assert problem.location.file.as_posix().endswith(file), problem.format()
+    assert problem.location.line == line, problem.format()
+
+
+def test_valid_jumpstart_model_loads(tmp_path: Path) -> None:
+    env = load(tmp_path, {"models/m.yaml": jumpstart()}).environment("dev")
+    model = env.models["m"]
+    assert isinstance(model, SageMakerDeployment)
+    assert model.mode == "realtime" and model.isolated
+
+
+def test_rule_sagemaker_jumpstart_model_known(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart("huggingface-llm-qwen2-5-7b-instrct")),
+                   "sagemaker-jumpstart-model-known")
+    at(problem, "models/m.yaml", 3)
+    assert "unknown JumpStart model 'huggingface-llm-qwen2-5-7b-instrct'" in problem.message
+    assert problem.hint == f"did you mean '{QWEN}'?"
+
+
+def test_rule_sagemaker_jumpstart_model_known_version(tmp_path: Path) -> None:
+    model = "provider: sagemaker\nsource:\n  jumpstart:\n    model_id: " + QWEN + "\n    version: 0.0.1\n"
+    problem = only(errors(tmp_path, model + "instance_type: ml.g5.2xlarge\n"), "sagemaker-jumpstart-model-known")
+    at(problem, "models/m.yaml", 5)
+    assert "not 0.0.1" in problem.message
+
+
+def test_rule_sagemaker_jumpstart_model_in_region(tmp_path: Path) -> None:
+    env = 'account: "111111111111"\nregion: ca-west-1\n'
+    problem = only(errors(tmp_path, jumpstart(LLAMA, extra="").replace(
+        "{model_id: " + LLAMA + "}", "{model_id: " + LLAMA + ", accept_eula: true}"), env),
+        "sagemaker-jumpstart-model-in-region")
+    at(problem, "models/m.yaml", 3)
+    assert "is not hosted in ca-west-1" in problem.message
+
+
+def test_rule_sagemaker_eula_accepted(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(LLAMA)), "sagemaker-eula-accepted")
+    at(problem, "models/m.yaml", 3)
+    assert "EULA-gated" in problem.message and "accept_eula: true" in (problem.hint or "")
+
+
+def test_rule_sagemaker_instance_in_region_unknown_type(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(instance="ml.g5.2xlarg")), "sagemaker-instance-in-region")
+    at(problem, "models/m.yaml", 4)
+    assert "'ml.g5.2xlarg' is not a SageMaker hosting instance type" in problem.message
+    assert problem.hint == "did you mean 'ml.g5.2xlarge'?"
+
+
+def test_rule_sagemaker_instance_in_region(tmp_path: Path) -> None:
+    env = 'account: "111111111111"\nregion: eu-west-3\n'  # no ml.g5 there in the catalog
+    problem = only(errors(tmp_path, jumpstart(), env), "sagemaker-instance-in-region")
+    at(problem, "models/m.yaml", 4)
+    assert "ml.g5.2xlarge is not offered in eu-west-3" in problem.message
+
+
+def test_rule_sagemaker_instance_supported_by_model(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(instance="ml.g4dn.xlarge")), "sagemaker-instance-supported-by-model")
+    at(problem, "models/m.yaml", 4)
+    assert f"{QWEN} does not support ml.g4dn.xlarge" in problem.message
+    assert "default: ml.g5.2xlarge" in (problem.hint or "")
+
+
+def test_rule_sagemaker_gpu_model_on_cpu(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, container("{framework: tgi, hf_model_id: org/model}", "network_isolation: false\n",
+                                              instance="ml.c6i.xlarge")), "sagemaker-gpu-model-on-cpu")
+    at(problem, "models/m.yaml", 4)
+    assert "needs a GPU but ml.c6i.xlarge has none" in problem.message
+
+
+def test_rule_sagemaker_serverless_cpu_only(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(extra="serverless:\n  memory_mb: 6144\n")),
+                   "sagemaker-serverless-cpu-only")
+    at(problem, "models/m.yaml", 6)
+    assert "serverless endpoints have no GPU" in problem.message
+
+
+def test_rule_sagemaker_hosting_mode(tmp_path: Path) -> None:
+    extra = "serverless: {memory_mb: 2048}\nautoscaling:\n  min: 0\n  max: 1\n  scale_to_zero: true\n"
+    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", extra)), "sagemaker-hosting-mode")
+    at(problem, "models/m.yaml", 9)
+    assert "scale_to_zero does not apply to serverless endpoints" in problem.message
+
+
+def test_rule_sagemaker_hosting_mode_serverless_and_async(tmp_path: Path) -> None:
+    extra = "serverless: {memory_mb: 2048}\nasync: {max_concurrent_invocations_per_instance: 2}\n"
+    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", extra)), "sagemaker-hosting-mode")
+    at(problem, "models/m.yaml", 6)
+    assert "serverless endpoints do not support 'async'" in problem.message
+
+
+def test_rule_sagemaker_autoscaling_bounds(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(extra="autoscaling:\n  min: 3\n  max: 2\n")),
+                   "sagemaker-autoscaling-bounds")
+    at(problem, "models/m.yaml", 6)
+    assert "autoscaling min 3 is greater than max 2" in problem.message
+
+
+def test_rule_sagemaker_autoscaling_bounds_zero_needs_inference_component(tmp_path: Path) -> None:
+    extra = ("autoscaling:\n  min: 1\n  max: 2\n  schedule:\n"
+             "    - {name: night, cron: '0 19 ? * MON-FRI *', min: 0, max: 0}\n")
+    problem = only(errors(tmp_path, jumpstart(extra=extra)), "sagemaker-autoscaling-bounds")
+    at(problem, "models/m.yaml", 9)
+    assert "schedule 'night' scales to 0 without scale_to_zero" in problem.message
+
+
+def test_rule_sagemaker_network_isolation_hub(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, container("{framework: tgi, hf_model_id: org/model}", "network_isolation: true\n")),
+                   "sagemaker-network-isolation-hub")
+    at(problem, "models/m.yaml", 5)
+    assert "network isolation blocks the download" in problem.message
+
+
+def test_rule_sagemaker_network_isolation_hub_needs_egress(tmp_path: Path) -> None:
+    env = 'account: "111111111111"\nregion: eu-west-1\nplatform: {vpc: {egress: none}}\n'
+    problem = only(errors(tmp_path, container("{framework: tgi, hf_model_id: org/model}", "vpc: true\n"), env),
+                   "sagemaker-network-isolation-hub")
+    at(problem, "models/m.yaml", 5)
+    assert "no internet egress" in problem.message
+
+
+def test_rule_sagemaker_volume_size_ebs_only(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(extra="volume_size_gb: 100\n")), "sagemaker-volume-size-ebs-only")
+    at(problem, "models/m.yaml", 5)
+    assert "local NVMe storage" in problem.message
+
+
+def test_rule_sagemaker_image_resolvable(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, container("{framework: tgi, version: 9.9.9, model_data_s3_uri: s3://my-models/m/}")),
+                   "sagemaker-image-resolvable")
+    at(problem, "models/m.yaml", 3)
+    assert "no serving image" in problem.message and "9.9.9" in problem.message
+
+
+def test_env_overlay_location_wins(tmp_path: Path) -> None:
+    """A bad value set in the environment overlay is reported there, not in the model file."""
+    env = ('account: "111111111111"\nregion: eu-west-1\nmodels:\n  m:\n    autoscaling:\n'
+           "      min: 5\n      max: 2\n")
+    problem = only(errors(tmp_path, jumpstart(), env), "sagemaker-autoscaling-bounds")
+    at(problem, "environments/dev.yaml", 6)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{framework: tgi}", "set exactly one of 'hf_model_id' or 'model_data_s3_uri'"),
+    ("{framework: tgi, hf_model_id: a/b, env: {HF_TOKEN: x}}", "'HF_TOKEN' looks like a secret"),
+    ("{framework: tgi, model_data_s3_uri: 'https://x/y'}", "is not an s3:// URI"),
+    ("{framework: tgx, hf_model_id: a/b}", "'tgx' is not allowed"),
+])
+def test_container_shape_errors(tmp_path: Path, source: str, message: str) -> None:
+    problem = only(errors(tmp_path, container(source, "network_isolation: false\n")))
+    at(problem, "models/m.yaml", 3)
+    assert message in problem.message
+
+
+def test_secret_must_be_a_reference_not_a_value(tmp_path: Path) -> None:
+    extra = "secrets:\n  HF_TOKEN: {secret: hf_abcdefghijklmnop}\n"
+    problem = only(errors(tmp_path, jumpstart(extra=extra)))
+    at(problem, "models/m.yaml", 6)
+    assert "not a secret value" in problem.message
+
+
+def test_source_needs_exactly_one_kind(tmp_path: Path) -> None:
+    model = "provider: sagemaker\nsource: {}\ninstance_type: ml.g5.2xlarge\n"
+    problem = only(errors(tmp_path, model))
+    assert "set exactly one of 'jumpstart' or 'container'" in problem.message
+
+
+def test_serverless_memory_sizes(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", "serverless: {memory_mb: 1500}\n")))
+    at(problem, "models/m.yaml", 5)
+    assert "1500 MB is not a serverless memory size" in problem.message
+
+
+def test_every_sagemaker_rule_has_a_test() -> None:
+    from fmkit.config.rules import RULES
+
+    tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
+    assert {r for r in RULES if r.startswith("sagemaker-")} <= tested

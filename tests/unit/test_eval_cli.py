@@ -1,0 +1,131 @@
+"""`fmkit eval` end to end against a scripted OpenAI-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from fmkit.cli.app import app
+from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer
+from tests.helpers import write_config
+
+NOVA = """
+    provider: bedrock
+    model_id: amazon.nova-lite-v1:0
+    cross_region: geo
+"""
+DATASET = [
+    {"id": "a", "prompt": "Say hello", "reference": "You said: Say hello", "tags": ["greet"]},
+    {"id": "b", "prompt": "Say bye", "reference": "You said: Say bye"},
+    {"id": "c", "messages": [{"role": "user", "content": "Count"}], "reference": "one two three"},
+]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    # Echo answers: items a and b match their reference exactly, c does not.
+    with FakeOpenAIServer({"echo": Behaviour(), "slow": Behaviour(first_token_delay_s=0.01)}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    config = write_config(tmp_path / "cfg", {"models/nova.yaml": NOVA})
+    dataset = tmp_path / "dataset.jsonl"
+    dataset.write_text("".join(json.dumps(item) + "\n" for item in DATASET), encoding="utf-8")
+    return {"config": config, "dataset": dataset, "out": tmp_path / "out"}
+
+
+def run(files: dict[str, Path], *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["eval", "dev", "--dataset", str(files["dataset"]), "--out", str(files["out"]),
+                                      "--config-dir", str(files["config"]), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_writes_reports_and_prices_configured_models(server: FakeOpenAIServer, files: dict[str, Path]) -> None:
+    code, out, _ = run(files, "--models", "nova", "--endpoint", f"nova={server.base_url('echo')}",
+                       "--endpoint", f"local={server.base_url('slow')}", "--concurrency", "2")
+    assert code == 0, out
+    for name in ("report.json", "report.md", "report.html"):
+        assert (files["out"] / name).is_file()
+    report = json.loads((files["out"] / "report.json").read_text())
+    models = {m["model"]: m for m in report["models"]}
+    assert set(models) == {"nova", "local"}
+    assert models["nova"]["n_ok"] == 3 and models["nova"]["quality"]["exact_match"]["value"] == pytest.approx(2 / 3)
+    assert models["nova"]["price"]["kind"] == "tokens"  # from the Bedrock catalog
+    assert models["local"]["price"] is None  # not a configured deployment: no catalog price
+    assert "nova" in out and "6 request(s) made, 0 result(s) reused" in out
+    assert "<svg" in (files["out"] / "report.html").read_text()
+
+
+def test_second_run_resumes_without_requests(server: FakeOpenAIServer, files: dict[str, Path]) -> None:
+    args = ("--endpoint", f"echo={server.base_url('echo')}")
+    assert run(files, *args)[0] == 0
+    first = server.requests["echo"]
+    code, out, _ = run(files, *args)
+    assert code == 0
+    assert server.requests["echo"] == first == 3
+    assert "0 request(s) made, 3 result(s) reused" in out
+
+
+def test_min_score_below_threshold_exits_1(server: FakeOpenAIServer, files: dict[str, Path]) -> None:
+    endpoint = ("--endpoint", f"echo={server.base_url('echo')}")
+    code, _, err = run(files, *endpoint, "--min-score", "exact_match=0.9")
+    assert code == 1
+    assert "echo: exact_match 0.6667 < min 0.9" in err
+    code, out, _ = run(files, *endpoint, "--min-score", "exact_match=0.5", "--min-score", "rougeL=0.5")
+    assert code == 0 and "all 2 threshold checks passed" in out
+
+
+def test_bad_dataset_exits_2_with_line_numbers(files: dict[str, Path]) -> None:
+    files["dataset"].write_text('{"id": "a", "prompt": "x", "reference": "y"}\n{not json\n'
+                                '{"id": "a", "prompt": "x", "reference": "y"}\n{"id": "b", "reference": "y"}\n')
+    code, _, err = run(files, "--endpoint", "echo=http://127.0.0.1:9/v1")
+    assert code == 2
+    path = str(files["dataset"])
+    assert f"{path}:2: invalid JSON" in err
+    assert f"{path}:3: duplicate id 'a'" in err
+    assert f"{path}:4: set exactly one of 'prompt' or 'messages'" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--min-score", "rougeL"), "invalid threshold 'rougeL'"),
+    (("--min-score", "rogueL=0.3"), "did you mean 'rougeL'?"),
+    (("--models", "nvoa"), "did you mean 'nova'?"),
+    (("--endpoint", "broken"), "invalid endpoint 'broken'"),
+    (("--check", "xml"), "unknown check 'xml'"),
+])
+def test_bad_input_exits_2(files: dict[str, Path], args: tuple[str, ...], message: str) -> None:
+    code, _, err = run(files, "--endpoint", "echo=http://127.0.0.1:9/v1", *args)
+    assert code == 2
+    assert message in err
+
+
+def test_resolves_deployed_endpoints_from_ssm(server: FakeOpenAIServer, files: dict[str, Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        boto3.client("ssm", region_name="eu-west-1").put_parameter(
+            Name="/fmkit/demo/dev/models/nova/endpoint", Type="String",
+            Value=json.dumps({"provider": "ec2-graviton", "base_url": server.base_url("echo"),
+                              "api_key_secret_arn": None}))
+        code, out, _ = run(files)  # no --models: the environment's chat models, found through SSM
+    assert code == 0, out
+    assert server.requests["echo"] == 3
+    assert json.loads((files["out"] / "report.json").read_text())["models"][0]["model"] == "nova"
+
+
+def test_missing_ssm_parameter_exits_2(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        code, _, err = run(files, "--models", "nova")
+    assert code == 2
+    assert "no endpoint published for: nova (/fmkit/demo/dev/models/nova/endpoint)" in err

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from fmkit.catalog.instances import get_instance
 from fmkit.catalog.jumpstart import get_jumpstart_model
-from fmkit.config.providers.sagemaker import SageMakerDeployment
+
+if TYPE_CHECKING:  # importing fmkit.config here would be circular (its rules import this module)
+    from fmkit.config.providers.sagemaker import SageMakerDeployment
 
 # Config name → sagemaker-core image_uri_config framework (GPU, CPU).
 FRAMEWORKS: dict[str, tuple[str, str | None]] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import jsii
-from aws_cdk import IAspect, ITaggable, TagManager, Tags
+from aws_cdk import CfnResource, IAspect, ITaggable, TagManager, Tags
 from constructs import IConstruct
 
 from fmkit.config import EnvironmentConfig
@@ -19,6 +19,8 @@ from fmkit.estimate.carbon import grid_g_per_kwh
 
 TAG_PREFIX = "fmkit:"
 GRID_TAG = f"{TAG_PREFIX}grid-gco2e-per-kwh"
+# Types CDK emits as raw CfnResource (custom-resource providers) whose Tags is a Key/Value list.
+RAW_TAGGABLE = frozenset({"AWS::IAM::Role", "AWS::Lambda::Function"})
 # AWS tag limits (shared with config validation): key <= 128, value <= 256, restricted characters.
 MAX_KEY, MAX_VALUE = 128, 256
 _UNSAFE = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)
@@ -59,6 +61,10 @@ class MandatoryTags:
         elif TagManager.is_taggable_v2(node):  # newer L1s (e.g. CfnInferenceComponent) are ITaggableV2
             manager = node.cdk_tag_manager  # type: ignore[attr-defined]
         else:
+            if CfnResource.is_cfn_resource(node) and node.cfn_resource_type in RAW_TAGGABLE:  # type: ignore[attr-defined]
+                # CDK's own custom-resource providers emit raw CfnResources that no TagManager sees.
+                node.add_property_override(  # type: ignore[attr-defined]
+                    "Tags", [{"Key": k, "Value": v} for k, v in sorted(self._tags.items())])
             return
         for key, value in self._tags.items():
             manager.set_tag(key, value, self.PRIORITY, True)

@@ -177,18 +177,18 @@ def _table(summary: Any) -> Table:
     table = Table(title=f"{summary.dataset['items']} items · primary metric {primary}")
     for column in ("model", "ok/n", primary, "BLEU", "chrF", "p50 latency", "p95 latency", "USD/1k req"):
         table.add_column(column, justify="left" if column == "model" else "right")
+
+    def num(model: Any, name: str) -> str:
+        value = model.quality[name].value
+        return "–" if value is None else f"{value:.3f}" if summary.metric(name).scale <= 1 else f"{value:.1f}"
+
+    def secs(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}s"
+
     for model in summary.models:
-        quality = model.quality
-
-        def num(name: str) -> str:
-            value = quality[name].value
-            return "–" if value is None else f"{value:.3f}" if summary.metric(name).scale <= 1 else f"{value:.1f}"
-
-        def secs(value: float | None) -> str:
-            return "–" if value is None else f"{value:.2f}s"
-
         cost = "–" if model.cost_per_1k_requests is None else f"{model.cost_per_1k_requests:.4f}"
-        table.add_row(model.model, f"{model.n_ok}/{model.n_items}", num(primary), num("bleu"), num("chrf"),
+        table.add_row(model.model, f"{model.n_ok}/{model.n_items}", num(model, primary), num(model, "bleu"),
+                      num(model, "chrf"),
                       secs(model.latency_p50_s), secs(model.latency_p95_s.value), cost)
     return table
 

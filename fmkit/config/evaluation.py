@@ -53,7 +53,8 @@ Schedule = Annotated[str, AfterValidator(check_schedule)]
 
 def _check_spec(value: str) -> str:
     if not CHECK_RE.match(value):
-        raise config_error(f"'{value}' is not a check", "use json[@TAGS], json-fenced[@TAGS] or regex[:NAME][@TAGS]=PATTERN")
+        raise config_error(f"'{value}' is not a check",
+                           "use json[@TAGS], json-fenced[@TAGS] or regex[:NAME][@TAGS]=PATTERN")
     if value.startswith("regex"):
         try:
             re.compile(value.partition("=")[2])

@@ -125,7 +125,8 @@ def load_config(root: Path | str) -> LoadedConfig:
             resolved = _resolve(name, project_doc, env_doc, model_docs)
             documents[name] = resolved
             try:
-                env = EnvironmentConfig.model_validate(resolved.data)
+                # config_dir: validators may read files the config points at (e.g. guardrail word lists)
+                env = EnvironmentConfig.model_validate(resolved.data, context={"config_dir": root})
             except ValidationError as exc:
                 problems += problems_from_validation(exc, resolved.data, resolved.source, EnvironmentConfig,
                                                      prefixes)

@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import boto3
-
 import logic
 
 _clients: dict[str, Any] = {}
@@ -14,7 +13,7 @@ _clients: dict[str, Any] = {}
 
 def _client(name: str) -> Any:
     if name not in _clients:  # reused across warm invocations
-        _clients[name] = boto3.client(name)
+        _clients[name] = boto3.session.Session().client(name)  # type: ignore[call-overload]
     return _clients[name]
 
 

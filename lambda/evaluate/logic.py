@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from fmkit.evaluate import (
     AdapterOptions,
     DatasetError,
@@ -35,10 +37,12 @@ from fmkit.evaluate import (
     resolve_targets,
     summarize,
 )
+from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing
 from fmkit.evaluate.report import render_json
 from fmkit.evaluate.runner import invoke_item
 
 NAMESPACE = "fmkit/Evaluation"
+_PRICE: TypeAdapter[TokenPricing | InstancePricing] = TypeAdapter(PriceModel)
 HEADLINE_OPERATIONAL = ("error_rate", "latency_p95_s", "ttft_p95_s", "cost_per_1k_requests")
 
 
@@ -71,8 +75,9 @@ class Settings:
             project=env["FMKIT_PROJECT"], environment=env["FMKIT_ENVIRONMENT"],
             models=tuple(json.loads(env["EVAL_MODELS"])), prices=json.loads(env.get("EVAL_PRICES", "{}")),
             max_tokens=int(env.get("EVAL_MAX_TOKENS", "512")), timeout_s=float(env.get("EVAL_TIMEOUT_S", "120")),
-            primary_metric=env.get("EVAL_PRIMARY_METRIC", "rougeL"), checks=tuple(json.loads(env.get("EVAL_CHECKS", "[]"))),
-            n_resamples=int(env.get("EVAL_RESAMPLES", "1000")), min_scores=json.loads(env.get("EVAL_MIN_SCORES", "{}")),
+            primary_metric=env.get("EVAL_PRIMARY_METRIC", "rougeL"),
+            checks=tuple(json.loads(env.get("EVAL_CHECKS", "[]"))), n_resamples=int(env.get("EVAL_RESAMPLES", "1000")),
+            min_scores=json.loads(env.get("EVAL_MIN_SCORES", "{}")),
         )
 
     @property
@@ -112,7 +117,8 @@ def prepare(event: Mapping[str, Any], settings: Settings, *, s3: Any, ssm: Any) 
     """Validate the dataset and resolve the targets once, so every batch calls the same endpoints."""
     run_id = _run_id(event)
     dataset = _load_dataset(settings, s3)
-    targets = resolve_targets(names=settings.models, prices=settings.prices, ssm_client=ssm,
+    prices = {name: _PRICE.validate_python(price) for name, price in settings.prices.items()}
+    targets = resolve_targets(names=settings.models, prices=prices, ssm_client=ssm,
                               project=settings.project, env=settings.environment)
     manifest = {
         "run_id": run_id,

@@ -25,10 +25,11 @@ Contract (all implementations):
 
 Atomicity: :class:`PgVectorStore` runs every write in one transaction under a per-document
 advisory lock, so the version check, the chunk upsert and the stale-chunk removal are one
-atomic step even with concurrent Lambdas. S3 Vectors and OpenSearch Serverless have no
-transactions: they keep a per-document *manifest* record and apply the same checks with
-check-then-write; two versions of one key written within the same second by concurrent
-invocations can interleave (the docs recommend pgvector when that matters).
+atomic step even with concurrent Lambdas (see its docstring for how a write is batched).
+S3 Vectors and OpenSearch Serverless have no transactions: they keep a per-document
+*manifest* record and apply the same checks with check-then-write; two versions of one
+key written within the same second by concurrent invocations can interleave (the docs
+recommend pgvector when that matters).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import struct
+import sys
 import uuid
+from array import array
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -77,8 +81,65 @@ def _may_apply(recorded: DocumentState | None, incoming: DocumentVersion) -> boo
     return recorded is None or not incoming.position.is_older_than(recorded.position)
 
 
-def _vector_literal(vector: Sequence[float]) -> str:
-    return "[" + ",".join(repr(float(v)) for v in vector) + "]"
+class PgVector:
+    """A vector parameter for pgvector, sent in pgvector's binary format (see
+    :func:`vector_to_binary`) instead of a ~10-characters-per-float text literal."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.values = values
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def vector_to_binary(values: Sequence[float]) -> bytes:
+    """pgvector's binary ``vector`` representation: int16 dimensions, int16 unused,
+    then the float4 values, all big-endian (what ``vector_send``/``vector_recv`` use)."""
+    floats = array("f", values)
+    if not _BIG_ENDIAN:
+        floats.byteswap()
+    return struct.pack(">HH", len(floats), 0) + floats.tobytes()
+
+
+def vector_from_binary(data: bytes | bytearray | memoryview) -> list[float]:
+    dimensions, _ = struct.unpack_from(">HH", data)
+    floats = array("f")
+    floats.frombytes(bytes(data[4 : 4 + 4 * dimensions]))
+    if not _BIG_ENDIAN:
+        floats.byteswap()
+    return floats.tolist()
+
+
+def register_vector(conn: Any) -> bool:
+    """Register binary adapters for pgvector's ``vector`` type on ``conn``: :class:`PgVector`
+    parameters are dumped with :func:`vector_to_binary`, ``vector`` columns fetched in binary
+    mode load as ``list[float]``. Returns ``False`` when the extension is not installed yet."""
+    from psycopg.adapt import Dumper, Loader
+    from psycopg.pq import Format
+    from psycopg.types import TypeInfo
+
+    info = TypeInfo.fetch(conn, "vector")
+    if info is None:
+        return False
+
+    class VectorBinaryDumper(Dumper):
+        format = Format.BINARY
+        oid = info.oid
+
+        def dump(self, obj: Any) -> bytes:
+            return vector_to_binary(obj.values)
+
+    class VectorBinaryLoader(Loader):
+        format = Format.BINARY
+
+        def load(self, data: Any) -> list[float]:
+            return vector_from_binary(data)
+
+    conn.adapters.register_dumper(PgVector, VectorBinaryDumper)
+    conn.adapters.register_loader(info.oid, VectorBinaryLoader)
+    return True
 
 
 def _normalised(vector: Sequence[float]) -> list[float]:
@@ -95,13 +156,54 @@ class PgVectorStore:
     Tables ``{prefix}_documents`` (one row per source key: version, position,
     fingerprint, chunk count, tombstone flag) and ``{prefix}_chunks`` (primary key
     ``(source_key, chunk_index)``, ``embedding vector(N)`` with an HNSW
-    ``vector_cosine_ops`` index).
+    ``vector_cosine_ops`` index, ``m = 16``, ``ef_construction = 64``).
+
+    A write (:meth:`upsert`) is one transaction and two round trips plus the commit:
+
+    1. pipelined: take the per-document advisory lock, read the document's recorded
+       state and its current chunks' identities (index, content hash, fingerprint,
+       section, doc type, version; no vectors);
+    2. if the write may apply (not older than what is recorded), pipelined: one
+       ``UPDATE`` for the chunks whose text and pipeline did not change (new version id
+       / section only; the stored row, vector and index entry stay), one prepared
+       ``INSERT ... ON CONFLICT DO UPDATE`` per new or changed chunk (``executemany``,
+       vectors in pgvector's binary format), one ``DELETE`` of every chunk that is no
+       longer part of the document, and the document row.
+
+    Inserting into an HNSW graph is the expensive part of any write (each new vector is
+    linked into the graph and its neighbours' lists are revised), so unchanged chunks are
+    never rewritten with their vector: an edit that changes one chunk inserts one vector.
+    The chunks table is created with ``fillfactor = 50`` so the metadata-only updates of
+    kept chunks can be HOT updates (same page, no new index entries at all).
     """
 
-    def __init__(self, connect: Callable[[], Any], *, dimensions: int, table_prefix: str = "kb") -> None:
+    HNSW_M = 16
+    """Links per graph node (pgvector default). Higher gives better recall on large or
+    high-dimensional data at the cost of a bigger index and slower inserts."""
+    HNSW_EF_CONSTRUCTION = 64
+    """Candidate list size while inserting (pgvector default; must be >= 2 * m). Raising
+    it improves graph quality and slows every insert; query-time recall is tuned with
+    ``hnsw.ef_search`` (set per query from ``k``)."""
+    CHUNKS_FILLFACTOR = 50
+    """Heap fill factor of the chunks table: room for HOT updates of kept chunks."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        *,
+        dimensions: int,
+        table_prefix: str = "kb",
+        hnsw_m: int = HNSW_M,
+        hnsw_ef_construction: int = HNSW_EF_CONSTRUCTION,
+    ) -> None:
+        if not 2 <= hnsw_m <= 100 or not 4 <= hnsw_ef_construction <= 1000 or hnsw_ef_construction < 2 * hnsw_m:
+            raise ConfigurationError("HNSW needs 2 <= m <= 100 and 2 * m <= ef_construction <= 1000")
         self._connect = connect
         self._conn: Any | None = None
+        self._adapted: Any | None = None
         self.dimensions = dimensions
+        self.hnsw_m = hnsw_m
+        self.hnsw_ef_construction = hnsw_ef_construction
         self.docs = f"{table_prefix}_documents"
         self.chunks = f"{table_prefix}_chunks"
 
@@ -117,6 +219,17 @@ class PgVectorStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._adapted = None
+
+    def _vectors(self, conn: Any) -> None:
+        """Make sure ``conn`` has the binary ``vector`` adapters (once per connection)."""
+        if self._adapted is conn:
+            return
+        if not register_vector(conn):
+            raise ConfigurationError(
+                "the pgvector extension is not installed in this database (run with ENSURE_SCHEMA=true once)"
+            )
+        self._adapted = conn
 
     def _run(self, work: Callable[[Any], T]) -> T:
         """Run ``work(conn)`` in one transaction; reconnect once if a reused connection died."""
@@ -133,6 +246,7 @@ class PgVectorStore:
                 if attempt == 2 or not conn.broken:
                     raise
                 self._conn = None
+                self._adapted = None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -172,11 +286,19 @@ class PgVectorStore:
                     text         text NOT NULL,
                     embedding    vector({self.dimensions}) NOT NULL,
                     updated_at   timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (source_key, chunk_index))"""
+                    PRIMARY KEY (source_key, chunk_index))
+                    WITH (fillfactor = {self.CHUNKS_FILLFACTOR})"""
             )
+            # Tables created by an earlier release: set the fill factor (applies to new pages).
+            options = conn.execute(
+                "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = %s::regclass", (self.chunks,)
+            ).fetchone()
+            if f"fillfactor={self.CHUNKS_FILLFACTOR}" not in (options[0] if options else []):
+                conn.execute(f"ALTER TABLE {self.chunks} SET (fillfactor = {self.CHUNKS_FILLFACTOR})")
             conn.execute(
                 f"CREATE INDEX IF NOT EXISTS {self.chunks}_embedding_hnsw ON {self.chunks} "
-                "USING hnsw (embedding vector_cosine_ops)"
+                f"USING hnsw (embedding vector_cosine_ops) "
+                f"WITH (m = {int(self.hnsw_m)}, ef_construction = {int(self.hnsw_ef_construction)})"
             )
             conn.execute(f"CREATE INDEX IF NOT EXISTS {self.chunks}_key_prefix ON {self.chunks} (key text_pattern_ops)")
             return conn.execute(
@@ -193,12 +315,12 @@ class PgVectorStore:
             )
 
     # -- reads ---------------------------------------------------------------
-    def _state(self, conn: Any, doc_id: str) -> DocumentState | None:
-        row = conn.execute(
-            f"""SELECT bucket, key, version_id, sequencer, event_time, fingerprint, doc_type,
-                       chunk_count, deleted FROM {self.docs} WHERE source_key = %s""",
-            (doc_id,),
-        ).fetchone()
+    def _state_sql(self) -> str:
+        return f"""SELECT bucket, key, version_id, sequencer, event_time, fingerprint, doc_type,
+                          chunk_count, deleted FROM {self.docs} WHERE source_key = %s"""
+
+    @staticmethod
+    def _state_from(row: Any) -> DocumentState | None:
         if row is None:
             return None
         bucket, key, version_id, sequencer, event_time, fingerprint, doc_type, count, deleted = row
@@ -213,17 +335,24 @@ class PgVectorStore:
             chunk_count=count,
         )
 
+    def _state(self, conn: Any, doc_id: str) -> DocumentState | None:
+        return self._state_from(conn.execute(self._state_sql(), (doc_id,)).fetchone())
+
     def get_state(self, doc_id: str) -> DocumentState | None:
         return self._run(lambda conn: self._state(conn, doc_id))
 
     def reusable_embeddings(self, doc_id: str, fingerprint: str) -> dict[str, list[float]]:
-        rows = self._run(
-            lambda conn: conn.execute(
-                f"SELECT content_hash, embedding::text FROM {self.chunks} WHERE source_key = %s AND fingerprint = %s",
-                (doc_id, fingerprint),
-            ).fetchall()
-        )
-        return {content_hash: json.loads(text) for content_hash, text in rows}
+        def work(conn: Any) -> list[Any]:
+            self._vectors(conn)
+            return list(
+                conn.execute(
+                    f"SELECT content_hash, embedding FROM {self.chunks} WHERE source_key = %s AND fingerprint = %s",
+                    (doc_id, fingerprint),
+                    binary=True,  # vectors as float4 bytes, not text to re-parse
+                ).fetchall()
+            )
+
+        return {content_hash: vector for content_hash, vector in self._run(work)}
 
     # -- writes --------------------------------------------------------------
     def _record(self, conn: Any, doc_id: str, version: DocumentVersion, chunk_count: int) -> None:
@@ -251,41 +380,83 @@ class PgVectorStore:
         )
 
     def upsert(self, doc_id: str, version: DocumentVersion, chunks: Sequence[EmbeddedChunk]) -> bool:
-        rows = [
-            (
-                doc_id,
-                item.chunk.index,
-                version.bucket,
-                version.key,
-                version.version_id,
-                item.chunk.content_hash,
-                version.fingerprint,
-                version.doc_type,
-                item.chunk.section,
-                item.chunk.text,
-                _vector_literal(item.vector),
-            )
-            for item in chunks
-        ]
+        indexes = {item.chunk.index for item in chunks}
+        if len(indexes) != len(chunks):
+            raise ValueError(f"duplicate chunk indexes in the chunks of {doc_id}")
 
         def work(conn: Any) -> bool:
-            self._lock(conn, doc_id)
-            if not _may_apply(self._state(conn, doc_id), version):
-                return False
-            with conn.cursor() as cur:
-                cur.executemany(
-                    f"""INSERT INTO {self.chunks} AS c (source_key, chunk_index, bucket, key, version_id,
-                            content_hash, fingerprint, doc_type, section, text, embedding, updated_at)
-                        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, now())
-                        ON CONFLICT (source_key, chunk_index) DO UPDATE SET
-                            bucket = EXCLUDED.bucket, key = EXCLUDED.key, version_id = EXCLUDED.version_id,
-                            content_hash = EXCLUDED.content_hash, fingerprint = EXCLUDED.fingerprint,
-                            doc_type = EXCLUDED.doc_type, section = EXCLUDED.section, text = EXCLUDED.text,
-                            embedding = EXCLUDED.embedding, updated_at = now()""",
-                    rows,
+            self._vectors(conn)
+            with conn.pipeline():  # one round trip: lock, then read under the lock
+                self._lock(conn, doc_id)
+                state_cursor = conn.execute(self._state_sql(), (doc_id,))
+                current_cursor = conn.execute(
+                    f"""SELECT chunk_index, content_hash, fingerprint, section, doc_type, version_id
+                        FROM {self.chunks} WHERE source_key = %s""",
+                    (doc_id,),
                 )
-            conn.execute(f"DELETE FROM {self.chunks} WHERE source_key = %s AND chunk_index >= %s", (doc_id, len(rows)))
-            self._record(conn, doc_id, version, len(rows))
+            if not _may_apply(self._state_from(state_cursor.fetchone()), version):
+                return False
+            current = {row[0]: row[1:] for row in current_cursor.fetchall()}
+
+            kept: list[EmbeddedChunk] = []  # same text, same pipeline: keep the stored row and vector
+            written: list[EmbeddedChunk] = []  # new or changed: write text + vector
+            for item in chunks:
+                existing = current.get(item.chunk.index)
+                if existing is not None and existing[:2] == (item.chunk.content_hash, version.fingerprint):
+                    if existing[2:] != (item.chunk.section, version.doc_type, version.version_id):
+                        kept.append(item)
+                else:
+                    written.append(item)
+
+            with conn.pipeline(), conn.cursor() as cur:  # one round trip for every write
+                if kept:
+                    cur.execute(
+                        f"""UPDATE {self.chunks} AS c SET version_id = %s, doc_type = %s, section = u.section,
+                                updated_at = now()
+                            FROM unnest(%s::integer[], %s::text[]) AS u(chunk_index, section)
+                            WHERE c.source_key = %s AND c.chunk_index = u.chunk_index""",
+                        (
+                            version.version_id,
+                            version.doc_type,
+                            [item.chunk.index for item in kept],
+                            [item.chunk.section for item in kept],
+                            doc_id,
+                        ),
+                    )
+                if written:
+                    cur.executemany(
+                        f"""INSERT INTO {self.chunks} AS c (source_key, chunk_index, bucket, key, version_id,
+                                content_hash, fingerprint, doc_type, section, text, embedding, updated_at)
+                            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %b, now())
+                            ON CONFLICT (source_key, chunk_index) DO UPDATE SET
+                                bucket = EXCLUDED.bucket, key = EXCLUDED.key, version_id = EXCLUDED.version_id,
+                                content_hash = EXCLUDED.content_hash, fingerprint = EXCLUDED.fingerprint,
+                                doc_type = EXCLUDED.doc_type, section = EXCLUDED.section, text = EXCLUDED.text,
+                                embedding = EXCLUDED.embedding, updated_at = now()""",
+                        [
+                            (
+                                doc_id,
+                                item.chunk.index,
+                                version.bucket,
+                                version.key,
+                                version.version_id,
+                                item.chunk.content_hash,
+                                version.fingerprint,
+                                version.doc_type,
+                                item.chunk.section,
+                                item.chunk.text,
+                                PgVector(item.vector),
+                            )
+                            for item in written
+                        ],
+                    )
+                stale = [index for index in current if index not in indexes]
+                if stale:
+                    cur.execute(
+                        f"DELETE FROM {self.chunks} WHERE source_key = %s AND chunk_index = ANY(%s::integer[])",
+                        (doc_id, stale),
+                    )
+                self._record(conn, doc_id, version, len(chunks))
             return True
 
         return self._run(work)
@@ -337,16 +508,17 @@ class PgVectorStore:
                 where.append("doc_type = ANY(%s)")
                 params.append(list(filters.doc_types))
         clause = ("WHERE " + " AND ".join(where)) if where else ""
-        literal = _vector_literal(vector)
+        query_vector = PgVector(vector)
 
         def work(conn: Any) -> list[Any]:
+            self._vectors(conn)
             conn.execute(f"SET LOCAL hnsw.ef_search = {max(40, min(1000, 2 * k))}")
             return conn.execute(
                 f"""SELECT source_key, bucket, key, version_id, chunk_index, content_hash, section, doc_type,
-                           text, 1 - (embedding <=> %s::vector) AS score
+                           text, 1 - (embedding <=> %b) AS score
                     FROM {self.chunks} {clause}
-                    ORDER BY embedding <=> %s::vector LIMIT %s""",
-                [literal, *params, literal, k],
+                    ORDER BY embedding <=> %b LIMIT %s""",
+                [query_vector, *params, query_vector, k],
             ).fetchall()
 
         rows = self._run(work)

@@ -7,6 +7,14 @@ else. Foundation-model access is conditioned on `bedrock:InferenceProfileArn`, s
 model cannot be called directly, bypassing the tagged profile (and its cost allocation).
 Converse/ConverseStream are authorised by InvokeModel/InvokeModelWithResponseStream:
 there is no separate `bedrock:Converse` IAM action.
+
+With an enforced guardrail every Allow also requires `bedrock:GuardrailIdentifier` to be
+that guardrail's published version (`arn:…:guardrail/<id>:<version>`, the form the Bedrock
+user guide's "Enforce the use of specific guardrails" examples use; callers pass the id or
+the ARN plus the version), and an explicit Deny on the application profile refuses calls
+without it even when some other policy of the caller would allow them. The Deny names only
+this deployment's profile, so a role that also holds another deployment's policy for the
+same foundation model keeps that deployment's own rules.
 """
 
 from __future__ import annotations
@@ -34,36 +42,47 @@ def copy_from_arn(route: BedrockRoute, partition: str, account: str) -> str:
     return foundation_model_arn(route.model_id, route.source_region, partition)
 
 
+def guardrail_condition_value(guardrail_arn: str, version: str) -> str:
+    """The `bedrock:GuardrailIdentifier` value of one published guardrail version."""
+    return f"{guardrail_arn}:{version}"
+
+
 def invoke_statements(route: BedrockRoute, app_profile_arn: str, *, partition: str,
-                      account: str) -> list[iam.PolicyStatement]:
-    statements = [iam.PolicyStatement(sid="InvokeApplicationInferenceProfile", actions=INVOKE_ACTIONS,
-                                       resources=[app_profile_arn])]
+                      account: str, required_guardrail: str | None = None) -> list[iam.PolicyStatement]:
+    """Allow exactly the calls `route` needs; with `required_guardrail` (see
+    `guardrail_condition_value`) only calls that apply that guardrail version."""
+    guarded = {"bedrock:GuardrailIdentifier": required_guardrail} if required_guardrail else {}
+
+    def allow(sid: str, resources: list[str], equals: dict[str, object] | None = None) -> iam.PolicyStatement:
+        conditions = {**(equals or {}), **guarded}
+        return iam.PolicyStatement(sid=sid, actions=INVOKE_ACTIONS, resources=resources,
+                                   conditions={"StringEquals": conditions} if conditions else None)
+
+    statements = [allow("InvokeApplicationInferenceProfile", [app_profile_arn])]
     via_profiles = [app_profile_arn]
     if route.system_profile_id:
         profile_arn = system_profile_arn(route, partition, account)
         via_profiles.append(profile_arn)
-        statements.append(iam.PolicyStatement(sid="InvokeSystemInferenceProfile", actions=INVOKE_ACTIONS,
-                                              resources=[profile_arn]))
+        statements.append(allow("InvokeSystemInferenceProfile", [profile_arn]))
     if route.is_global:
         # Global profiles: the model in the source region, plus the region-less model ARN that
         # Bedrock evaluates (with aws:RequestedRegion "unspecified") when it routes worldwide.
-        statements.append(iam.PolicyStatement(
-            sid="InvokeFoundationModelInSourceRegion", actions=INVOKE_ACTIONS,
-            resources=[foundation_model_arn(route.model_id, route.source_region, partition)],
-            conditions={"StringEquals": {"aws:RequestedRegion": route.source_region,
-                                         "bedrock:InferenceProfileArn": via_profiles}},
-        ))
-        statements.append(iam.PolicyStatement(
-            sid="InvokeFoundationModelGlobally", actions=INVOKE_ACTIONS,
-            resources=[foundation_model_arn(route.model_id, "", partition)],
-            conditions={"StringEquals": {"aws:RequestedRegion": "unspecified",
-                                         "bedrock:InferenceProfileArn": via_profiles}},
-        ))
+        statements.append(allow(
+            "InvokeFoundationModelInSourceRegion",
+            [foundation_model_arn(route.model_id, route.source_region, partition)],
+            {"aws:RequestedRegion": route.source_region, "bedrock:InferenceProfileArn": via_profiles}))
+        statements.append(allow(
+            "InvokeFoundationModelGlobally", [foundation_model_arn(route.model_id, "", partition)],
+            {"aws:RequestedRegion": "unspecified", "bedrock:InferenceProfileArn": via_profiles}))
     else:
+        statements.append(allow(
+            "InvokeFoundationModelViaProfile",
+            [foundation_model_arn(route.model_id, region, partition) for region in route.destination_regions],
+            {"bedrock:InferenceProfileArn": via_profiles}))
+    if required_guardrail:
+        # A missing key makes StringNotEquals true: unguarded calls are refused too.
         statements.append(iam.PolicyStatement(
-            sid="InvokeFoundationModelViaProfile", actions=INVOKE_ACTIONS,
-            resources=[foundation_model_arn(route.model_id, region, partition)
-                       for region in route.destination_regions],
-            conditions={"StringEquals": {"bedrock:InferenceProfileArn": via_profiles}},
-        ))
+            sid="DenyInvokeWithoutGuardrail", effect=iam.Effect.DENY, actions=INVOKE_ACTIONS,
+            resources=[app_profile_arn],
+            conditions={"StringNotEquals": {"bedrock:GuardrailIdentifier": required_guardrail}}))
     return statements

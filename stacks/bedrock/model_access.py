@@ -20,7 +20,7 @@ from constructs import Construct
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import BedrockDeployment, BedrockRoute
 from stacks.bedrock.guardrail import Guardrail
-from stacks.bedrock.invoke_policy import copy_from_arn, invoke_statements
+from stacks.bedrock.invoke_policy import copy_from_arn, guardrail_condition_value, invoke_statements
 from stacks.bedrock.names import bounded_name
 from stacks.common.discovery import publish_endpoint
 
@@ -69,12 +69,18 @@ class BedrockModelAccess(Construct):
                 self, "Guardrail", name=bounded_name(config.stack_prefix, name, max_length=50),
                 description=f"fmkit guardrail of {name} in {config.name}", config=deployment.guardrail, key=key)
 
+        required_guardrail = None
+        if self.guardrail is not None and deployment.guardrail is not None and deployment.guardrail.enforce:
+            required_guardrail = guardrail_condition_value(self.guardrail.guardrail_arn,
+                                                           self.guardrail.version_number)
+        self.required_guardrail = required_guardrail
         self.policy = iam.ManagedPolicy(
             self, "InvokePolicy",
             managed_policy_name=bounded_name(config.stack_prefix, name, "bedrock-invoke", max_length=128),
-            description=f"Invoke {deployment.model_id} only through the {name} application inference profile",
+            description=f"Invoke {deployment.model_id} only through the {name} application inference profile"
+                        + (" with its guardrail" if required_guardrail else ""),
             statements=invoke_statements(route, self.profile_arn, partition=stack.partition,
-                                         account=config.account),
+                                         account=config.account, required_guardrail=required_guardrail),
         )
         if self.guardrail is not None:
             self.policy.add_statements(

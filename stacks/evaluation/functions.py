@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -50,12 +51,12 @@ class EvaluationFunctions(Construct):
                  environment: Mapping[str, str], vpc_security_groups: list[ec2.ISecurityGroup] | None) -> None:
         super().__init__(scope, construct_id)
         timeout_s = config.project.evaluation.timeout_s
-        common = {"entry": "evaluate", "packages": PACKAGES, "key": platform.key,
-                  "log_retention": platform.log_retention, "environment": dict(environment)}
+        common: dict[str, Any] = {"entry": "evaluate", "packages": PACKAGES, "key": platform.key,
+                                  "log_retention": platform.log_retention, "environment": dict(environment)}
         self.prepare = PythonFunction(self, "Prepare", handler="handler.prepare", memory_size=1024,
                                       timeout=cdk.Duration.minutes(2), description="fmkit eval: check dataset",
-                                      **common)  # type: ignore[arg-type]
-        vpc_props = {}
+                                      **common)
+        vpc_props: dict[str, Any] = {}
         if vpc_security_groups:
             # Graviton endpoints sit behind load balancers inside the VPC: call them from there.
             vpc_props = {"vpc": platform.vpc, "vpc_subnets": platform.network.private_subnets,
@@ -64,10 +65,10 @@ class EvaluationFunctions(Construct):
         self.evaluate = PythonFunction(self, "Evaluate", handler="handler.evaluate", memory_size=1024,
                                        timeout=cdk.Duration.seconds(min(900, max(60, timeout_s * 4 + 60))),
                                        description="fmkit eval: call the models on a batch", **common,
-                                       **vpc_props)  # type: ignore[arg-type]
+                                       **vpc_props)
         self.summarize = PythonFunction(self, "Summarize", handler="handler.summarize", memory_size=2048,
                                         timeout=cdk.Duration.minutes(10), description="fmkit eval: report",
-                                        **common)  # type: ignore[arg-type]
+                                        **common)
         self.all = (self.prepare, self.evaluate, self.summarize)
 
     def grant_cloudwatch_metrics(self) -> None:

@@ -34,6 +34,7 @@ class EvaluationStack(cdk.Stack):
         settings = config.project.evaluation
         deployments = evaluated_models(config)
         models = list(deployments)
+        self.platform_key_arn = platform.key.key_arn
         self.storage = EvaluationBucket(self, "Storage", config=config, platform=platform)
         bucket = self.storage.bucket
         external, dataset_key = settings.dataset_bucket_and_key
@@ -67,8 +68,8 @@ class EvaluationStack(cdk.Stack):
         self.alarms = EvaluationAlarms(self, "Alarms", environment=config.name, models=models,
                                        min_scores=settings.min_scores, state_machine=machine,
                                        topic=platform.alarm_topic)
-        acknowledge_evaluation(self, bucket=bucket, dataset_bucket=dataset_bucket, dataset_key=dataset_key,
-                               external_dataset=external is not None, vpc=bool(graviton))
+        acknowledge_evaluation(functions=self.functions, workflow=self.workflow, bucket=bucket,
+                               external_dataset_bucket=external)
 
         cdk.CfnOutput(self, "BucketName", value=bucket.bucket_name,
                       description=f"Upload the dataset to s3://<bucket>/{dataset_key}; reports in reports/latest/")
@@ -79,12 +80,19 @@ class EvaluationStack(cdk.Stack):
                model_stacks: Mapping[str, cdk.Stack], bucket: s3.IBucket, dataset_bucket: s3.IBucket,
                dataset_key: str) -> None:
         functions = self.functions
+        # Exact actions instead of grant_read_write's s3:*Object*/List* and kms:*DataKey* wildcards.
+        dataset_object = dataset_bucket.arn_for_objects(dataset_key)
+        runs, latest = bucket.arn_for_objects("runs/*"), bucket.arn_for_objects("reports/latest/*")
         for fn in (functions.prepare, functions.summarize):
-            dataset_bucket.grant_read(fn.role, dataset_key)
-        bucket.grant_read_write(functions.prepare.role, "runs/*")
-        bucket.grant_read_write(functions.evaluate.role, "runs/*")
-        bucket.grant_read_write(functions.summarize.role, "runs/*")
-        bucket.grant_write(functions.summarize.role, "reports/latest/*")
+            fn.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[dataset_object]))
+        for fn in functions.all:
+            fn.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[runs]))
+            fn.role.add_to_policy(iam.PolicyStatement(actions=["kms:GenerateDataKey"],
+                                                      resources=[self.platform_key_arn]))
+        functions.summarize.role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[latest]))
+        functions.summarize.role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": ["runs/*"]}}))
         functions.grant_endpoint_parameters(config, models)
         functions.grant_cloudwatch_metrics()
         evaluate_role = functions.evaluate.role

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
@@ -36,7 +37,9 @@ class EvaluationWorkflow(Construct):
             self, "EvaluateDataset",
             item_reader=sfn.S3JsonLItemReader(bucket=dataset_bucket, key=dataset_key),
             item_batcher=sfn.ItemBatcher(max_items_per_batch=settings.batch_size,
-                                         batch_input={"run_id": sfn.JsonPath.string_at(RUN_ID)}),
+                                         # ItemBatcher renders BatchInput verbatim (no JsonPath
+                                         # rendering), so the ".$" suffix is spelled out.
+                                         batch_input={"run_id.$": RUN_ID}),
             max_concurrency=settings.max_concurrency,
             tolerated_failure_percentage=settings.tolerated_failure_percentage,
             result_writer_v2=sfn.ResultWriterV2(bucket=bucket, prefix="map-results"),
@@ -60,3 +63,6 @@ class EvaluationWorkflow(Construct):
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment="fmkit evaluation: benchmark the configured models on the dataset",
         )
+        # The ItemReader reads, and the ResultWriter writes, objects encrypted with the platform key.
+        self.state_machine.add_to_role_policy(iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[platform.key.key_arn]))

@@ -11,21 +11,19 @@ from typing import cast as typing_cast
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_autoscaling as autoscaling
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from fmkit.catalog.instances import InstanceSpec
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.graviton import GravitonDeployment
+from stacks.graviton.alarms import endpoint_alarms
+from stacks.graviton.instance_role import instance_role
 from stacks.graviton.model_store import ModelStore
+from stacks.graviton.scaling import configure_scaling, instance_refresh, pascal
 from stacks.graviton.user_data import (
-    METRIC_NAMESPACE,
     ROOT_IOPS,
     ROOT_THROUGHPUT_MIBPS,
     BootSettings,
@@ -40,10 +38,6 @@ from stacks.nag import acknowledge
 from stacks.platform import PlatformStack
 
 IDLE_MARGIN_SECONDS = 30
-# Construct id of the singleton Lambda behind every AwsCustomResource in a stack (aws-cdk-lib).
-SDK_CALL_FUNCTION_ID = "AWS679f53fac002430cb0da5b7982bd2287"
-POOL_STATES = {"stopped": autoscaling.PoolState.STOPPED, "running": autoscaling.PoolState.RUNNING,
-               "hibernated": autoscaling.PoolState.HIBERNATED}
 
 
 class _LaunchTemplate(ec2.LaunchTemplate):
@@ -74,8 +68,9 @@ class GravitonEndpoint(Construct):
             self, "Logs", log_group_name=f"/fmkit/{config.project.name}/{config.name}/graviton/{name}",
             retention=platform.log_retention, encryption_key=platform.key, removal_policy=platform.removal_policy)
         self.log_group.node.default_child.override_logical_id(  # type: ignore[union-attr]
-            f"Logs{_pascal(name)}")
-        role = self._instance_role(name, deployment, platform, store, spec.processor, model_arn)
+            f"Logs{pascal(name)}")
+        role = instance_role(self, name, deployment, platform_key=platform.key, log_group=self.log_group,
+                             object_arns=[model_arn, store.llama_object_arn(deployment, spec.processor)])
 
         # Security groups: consumers -> ALB -> instances, nothing else.
         self.consumer_security_group = ec2.SecurityGroup(
@@ -154,46 +149,15 @@ class GravitonEndpoint(Construct):
                 path="/health", healthy_http_codes="200", interval=cdk.Duration.seconds(15),
                 timeout=cdk.Duration.seconds(5), healthy_threshold_count=2, unhealthy_threshold_count=3),
         )
-        self._scaling(name, deployment, config)
-        self._instance_refresh(grace)
-        self._alarms(name, deployment, platform)
+        configure_scaling(self.group, scaling,
+                          {"Project": config.project.name, "Environment": config.name, "Deployment": name})
+        instance_refresh(self, self.group, self.launch_template, grace)
+        endpoint_alarms(self, name, deployment.alarms, load_balancer=self.load_balancer,
+                        target_group=self.target_group, topic=platform.alarm_topic)
 
         scheme = "https" if exposure.certificate_arn else "http"
         host = exposure.domain_name or self.load_balancer.load_balancer_dns_name
         self.base_url = f"{scheme}://{host}/v1"
-
-    def _instance_role(self, name: str, deployment: GravitonDeployment, platform: PlatformStack,
-                       store: ModelStore, processor: str, model_arn: str) -> iam.Role:
-        """Read the two objects it serves, write its logs and metric, talk to SSM. Nothing else."""
-        role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-                        description=f"fmkit Graviton instances of {name}")
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadModelAndServer", actions=["s3:GetObject"],
-            resources=[model_arn, store.llama_object_arn(deployment, processor)]))
-        platform.key.grant_decrypt(role)
-        if deployment.model.kms_key_arn:
-            role.add_to_policy(iam.PolicyStatement(sid="DecryptOwnModel", actions=["kms:Decrypt"],
-                                                   resources=[deployment.model.kms_key_arn]))
-        if deployment.server.api_key_secret_arn:
-            role.add_to_policy(iam.PolicyStatement(sid="ReadApiKey", actions=["secretsmanager:GetSecretValue"],
-                                                   resources=[deployment.server.api_key_secret_arn]))
-        self.log_group.grant_write(role)
-        role.add_to_policy(iam.PolicyStatement(
-            sid="PublishConcurrency", actions=["cloudwatch:PutMetricData"], resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="SessionManager",
-            actions=["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
-                     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel",
-                     "ssmmessages:OpenDataChannel", "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage",
-                     "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages",
-                     "ec2messages:SendReply"],
-            resources=["*"]))
-        acknowledge(role, "AwsSolutions-IAM5",
-                    "SSM agent and PutMetricData do not support resource-level permissions (the metric is "
-                    "restricted to the fmkit/Graviton namespace by condition); KMS grants use the platform key only",
-                    applies_to=["Resource::*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"])
-        return role
 
     def _load_balancer(self, name: str, deployment: GravitonDeployment, platform: PlatformStack,
                        vpc: ec2.IVpc, alb_sg: ec2.SecurityGroup) -> elbv2.ApplicationLoadBalancer:
@@ -217,102 +181,3 @@ class GravitonEndpoint(Construct):
                 certificates=[elbv2.ListenerCertificate.from_arn(arn)],
                 ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS)
         return self.load_balancer.add_listener("Http", port=port, protocol=elbv2.ApplicationProtocol.HTTP, open=False)
-
-    def _scaling(self, name: str, deployment: GravitonDeployment, config: EnvironmentConfig) -> None:
-        """Track requests or concurrency, never CPU: generation pins every core at any load."""
-        scaling = deployment.autoscaling
-        if scaling.requests_target is not None:
-            self.group.scale_on_request_count("RequestsPerInstance",
-                                              target_requests_per_minute=scaling.requests_target)
-        else:
-            self.group.scale_to_track_metric(
-                "ConcurrencyPerInstance",
-                metric=cloudwatch.Metric(
-                    namespace=METRIC_NAMESPACE, metric_name="ConcurrentRequests", statistic="Average",
-                    period=cdk.Duration.minutes(1),
-                    dimensions_map={"Project": config.project.name, "Environment": config.name, "Deployment": name}),
-                target_value=float(scaling.target_concurrent_requests or 1))
-        if scaling.warm_pool is not None:
-            self.group.add_warm_pool(min_size=scaling.warm_pool.min_size,
-                                     pool_state=POOL_STATES[scaling.warm_pool.state], reuse_on_scale_in=True)
-        for schedule in scaling.schedules:
-            self.group.scale_on_schedule(
-                f"Schedule{_pascal(schedule.name)}", schedule=autoscaling.Schedule.expression(schedule.cron),
-                time_zone=schedule.time_zone, min_capacity=schedule.min, max_capacity=schedule.max,
-                desired_capacity=schedule.desired)
-
-    def _instance_refresh(self, warmup_seconds: int) -> None:
-        """Replace instances when the launch template changes (new AMI, model, flags), capacity first."""
-        # The version is part of the call, so a new launch template version changes the resource's
-        # properties and CloudFormation runs on_update (nothing runs on create: instances are new).
-        version = self.launch_template.latest_version_number
-        call = cr.AwsSdkCall(
-            service="AutoScaling", action="startInstanceRefresh",
-            parameters={"AutoScalingGroupName": self.group.auto_scaling_group_name, "Strategy": "Rolling",
-                        "Preferences": {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200,
-                                        "InstanceWarmup": warmup_seconds, "SkipMatching": True}},
-            physical_resource_id=cr.PhysicalResourceId.of(f"refresh-{version}"),
-        )
-        stack = cdk.Stack.of(self)
-        # On create the instances are new: only look at the group (the SDK call needs some call).
-        look = cr.AwsSdkCall(
-            service="AutoScaling", action="describeInstanceRefreshes",
-            parameters={"AutoScalingGroupName": self.group.auto_scaling_group_name, "MaxRecords": 1},
-            physical_resource_id=cr.PhysicalResourceId.of(f"refresh-{version}"),
-        )
-        refresh = cr.AwsCustomResource(
-            self, "InstanceRefresh", on_create=look, on_update=call, install_latest_aws_sdk=False,
-            policy=cr.AwsCustomResourcePolicy.from_statements([
-                iam.PolicyStatement(
-                    actions=["autoscaling:StartInstanceRefresh"],
-                    resources=[stack.format_arn(
-                        service="autoscaling", resource="autoScalingGroup",
-                        resource_name=f"*:autoScalingGroupName/{self.group.auto_scaling_group_name}",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]),
-                iam.PolicyStatement(actions=["autoscaling:DescribeInstanceRefreshes"], resources=["*"]),
-            ]),
-        )
-        group_id = stack.resolve(self.group.node.default_child.logical_id)  # type: ignore[union-attr]
-        acknowledge(refresh, "AwsSolutions-IAM5",
-                    "An Auto Scaling group ARN contains a generated id, so StartInstanceRefresh is pinned to this "
-                    "group's name; DescribeInstanceRefreshes has no resource-level permissions",
-                    applies_to=["Resource::*",
-                                f"Resource::arn:{stack.partition}:autoscaling:{stack.region}:{stack.account}:"
-                                f"autoScalingGroup:*:autoScalingGroupName/<{group_id}>"])
-        singleton = stack.node.try_find_child(SDK_CALL_FUNCTION_ID)
-        if singleton is not None:
-            acknowledge(singleton, "AwsSolutions-IAM4",
-                        "CDK's AwsCustomResource function uses AWSLambdaBasicExecutionRole for its own logs",
-                        applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                                    "AWSLambdaBasicExecutionRole"])
-
-    def _alarms(self, name: str, deployment: GravitonDeployment, platform: PlatformStack) -> None:
-        action = cw_actions.SnsAction(platform.alarm_topic)
-        five = cdk.Duration.minutes(5)
-        unhealthy = self.target_group.metrics.unhealthy_host_count(period=cdk.Duration.minutes(1)).create_alarm(
-            self, "UnhealthyHosts", threshold=1, evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{name}: a llama-server target failed /health for 3 minutes")
-        errors = cloudwatch.MathExpression(
-            expression="FILL(target, 0) + FILL(elb, 0)", period=five,
-            using_metrics={
-                "target": self.load_balancer.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
-                                                                      period=five),
-                "elb": self.load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=five),
-            }).create_alarm(
-            self, "Errors5xx", threshold=deployment.alarms.errors_5xx, evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{name}: 5xx responses from the load balancer or llama-server")
-        latency = self.load_balancer.metrics.target_response_time(statistic="p95", period=five).create_alarm(
-            self, "LatencyP95", threshold=deployment.alarms.p95_response_seconds, evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{name}: p95 response time above {deployment.alarms.p95_response_seconds:g}s")
-        for alarm in (unhealthy, errors, latency):
-            alarm.add_alarm_action(action)
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("-"))

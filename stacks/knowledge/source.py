@@ -69,10 +69,10 @@ class SourceBucket(Construct):
         """GetObject (+ versions) under the configured prefixes and ListBucket for bulk runs."""
         grant = iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject", "s3:GetObjectVersion"],
                                            resource_arns=self.object_arns())
-        list_conditions = ({"StringLike": {"s3:prefix": [f"{p}*" for p in self.config.prefixes]}}
-                           if self.config.prefixes else None)
+        # Unconditioned ListBucket: S3 answers 404 (not 403) for a missing key only with it, and
+        # the runtime relies on that for out-of-order deletes; it lists names, never content.
         grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-            actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn], conditions=list_conditions))
+            actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]))
         if self.key is not None:
             self.key.grant_decrypt(grantee)
         return grant

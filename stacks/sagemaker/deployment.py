@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
 from fmkit.sagemaker_images import resolve_image
 from stacks.common.discovery import publish_endpoint
+from stacks.nag import acknowledge
 from stacks.platform import PlatformStack
 from stacks.sagemaker.alarms import EndpointAlarms
 from stacks.sagemaker.artifacts import model_artifacts, secret_environment
-from stacks.sagemaker.hosting import Hosting, Network, security_group
+from stacks.sagemaker.hosting import (
+    ASYNC_FAILURES,
+    ASYNC_INPUTS,
+    ASYNC_RESULTS,
+    AsyncTopics,
+    Hosting,
+    Network,
+    security_group,
+)
 from stacks.sagemaker.names import pascal, sagemaker_name
 from stacks.sagemaker.role import ExecutionRole
 from stacks.sagemaker.scaling import EndpointScaling
@@ -42,14 +54,22 @@ class SageMakerModel(Construct):
             network = Network(subnet_ids=subnets.subnet_ids, security_group_ids=[sg.security_group_id])
         capture = self._bucket("DataCapture", logical, platform) if deployment.data_capture else None
         results = self._bucket("AsyncResults", logical, platform) if deployment.async_ else None
+        self.async_bucket = results
         if capture is not None:
             self.execution.allow_bucket(capture, "data capture")
         if results is not None:
             self.execution.allow_bucket(results, "async result")
+        self.async_topics: AsyncTopics | None = None
+        if deployment.async_ is not None and deployment.async_.notifications:
+            self.async_topics = AsyncTopics(
+                success=self._topic("AsyncSuccessTopic", f"{self.endpoint_name}: async request succeeded", platform),
+                error=self._topic("AsyncErrorTopic", f"{self.endpoint_name}: async request failed", platform))
+            self.execution.allow_publish([self.async_topics.success, self.async_topics.error])
         self.hosting = Hosting(
             self, "Hosting", deployment=deployment, image=self.image, artifacts=artifacts, environment=environment,
             role_arn=self.execution.role.role_arn, key=platform.key, endpoint_name=self.endpoint_name,
             logical_prefix=logical, network=network, capture_bucket=capture, async_bucket=results,
+            async_topics=self.async_topics,
         )
         # SageMaker checks image and artifact access when the model is created.
         policy = self.execution.role.node.try_find_child("DefaultPolicy")
@@ -61,11 +81,15 @@ class SageMakerModel(Construct):
         else:
             self.scaling = None
         EndpointAlarms(self, "Alarms", hosting=self.hosting, config=deployment.alarms, topic=platform.alarm_topic)
-        self.consumer_policy = self._consumer_policy(name, deployment)
-        publish_endpoint(self, config, name, {
+        self.consumer_policy = self._consumer_policy(name, deployment, platform)
+        payload: dict[str, Any] = {
             "provider": "sagemaker", "endpoint_name": self.endpoint_name,
             "inference_component_name": self.hosting.component_name, "region": config.region,
-        })
+        }
+        if results is not None:  # async: where callers put requests and find results
+            payload["async_input_s3_uri"] = results.s3_url_for_object(f"{ASYNC_INPUTS}/")
+            payload["async_output_s3_uri"] = results.s3_url_for_object(f"{ASYNC_RESULTS}/")
+        publish_endpoint(self, config, name, payload)
         self._outputs(logical, config.region)
         tag_deployment(self, name, deployment, config)
         # The MandatoryTags aspect sees only ITaggable; newer L1s (CfnInferenceComponent) are
@@ -78,14 +102,42 @@ class SageMakerModel(Construct):
                               removal_policy=platform.removal_policy, logical_id=f"{logical}{kind}Bucket",
                               log_prefix=f"s3/{self.endpoint_name}-{kind.lower()}/")
 
-    def _consumer_policy(self, name: str, deployment: SageMakerDeployment) -> iam.ManagedPolicy:
+    def _topic(self, construct_id: str, display_name: str, platform: PlatformStack) -> sns.Topic:
+        return sns.Topic(self, construct_id, display_name=display_name[:100], master_key=platform.key,
+                         enforce_ssl=True)
+
+    def _consumer_policy(self, name: str, deployment: SageMakerDeployment,
+                         platform: PlatformStack) -> iam.ManagedPolicy:
         actions = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
         if deployment.async_ is not None:
             actions = ["sagemaker:InvokeEndpointAsync"]
-        return iam.ManagedPolicy(
+        policy = iam.ManagedPolicy(
             self, "ConsumerPolicy", description=f"Invoke the fmkit SageMaker endpoint of {name} (only that)",
             statements=[iam.PolicyStatement(actions=actions, resources=[self.hosting.endpoint_arn])],
         )
+        bucket = self.async_bucket
+        if bucket is not None:
+            # Async callers upload the request to S3, pass its URI, and read the outcome from S3.
+            inputs = bucket.arn_for_objects(f"{ASYNC_INPUTS}/*")
+            outcomes = [bucket.arn_for_objects(f"{ASYNC_RESULTS}/*"), bucket.arn_for_objects(f"{ASYNC_FAILURES}/*")]
+            policy.add_statements(
+                iam.PolicyStatement(sid="UploadAsyncRequests", actions=["s3:PutObject"], resources=[inputs]),
+                iam.PolicyStatement(sid="ReadAsyncOutcomes", actions=["s3:GetObject"], resources=outcomes),
+                iam.PolicyStatement(sid="UseBucketKey", actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                                    resources=[platform.key.key_arn],
+                                    conditions={"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}}),
+            )
+            bucket_id = cdk.Stack.of(bucket).resolve(_cfn_bucket(bucket).logical_id)
+            acknowledge(policy, "AwsSolutions-IAM5",
+                        "async requests and results are objects with caller- and SageMaker-generated keys under "
+                        "fixed prefixes of this deployment's own bucket",
+                        applies_to=[f"Resource::<{bucket_id}.Arn>/{prefix}/*"
+                                    for prefix in (ASYNC_INPUTS, ASYNC_RESULTS, ASYNC_FAILURES)])
+        return policy
+
+    @property
+    def region(self) -> str:
+        return cdk.Stack.of(self).region
 
     def _outputs(self, logical: str, region: str) -> None:
         suffix = "async-invocations" if self.hosting.deployment.async_ else "invocations"
@@ -97,3 +149,18 @@ class SageMakerModel(Construct):
         cdk.CfnOutput(self, "ConsumerPolicyArn", key=f"{logical}ConsumerPolicyArn",
                       value=self.consumer_policy.managed_policy_arn,
                       description="Attach to callers: sagemaker:InvokeEndpoint on this endpoint only")
+        if self.async_bucket is not None:
+            cdk.CfnOutput(self, "AsyncInputS3Uri", key=f"{logical}AsyncInputS3Uri",
+                          value=self.async_bucket.s3_url_for_object(f"{ASYNC_INPUTS}/"),
+                          description="Upload async requests here and pass the object URI as InputLocation")
+        if self.async_topics is not None:
+            cdk.CfnOutput(self, "AsyncSuccessTopicArn", key=f"{logical}AsyncSuccessTopicArn",
+                          value=self.async_topics.success.topic_arn, description="Notified when a request succeeds")
+            cdk.CfnOutput(self, "AsyncErrorTopicArn", key=f"{logical}AsyncErrorTopicArn",
+                          value=self.async_topics.error.topic_arn, description="Notified when a request fails")
+
+
+def _cfn_bucket(bucket: s3.IBucket) -> s3.CfnBucket:
+    child = bucket.node.default_child
+    assert isinstance(child, s3.CfnBucket)
+    return child

@@ -15,6 +15,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from fmkit.catalog.instances import get_instance
@@ -24,6 +25,18 @@ from fmkit.sagemaker_images import ContainerImage
 from stacks.sagemaker.artifacts import ModelArtifacts
 
 VARIANT = "AllTraffic"
+
+
+# Where async requests and their outcomes live inside the deployment's own bucket.
+ASYNC_INPUTS, ASYNC_RESULTS, ASYNC_FAILURES = "inputs", "results", "failures"
+
+
+@dataclass(frozen=True)
+class AsyncTopics:
+    """SNS topics an async endpoint notifies when a request succeeds or fails."""
+
+    success: sns.ITopic
+    error: sns.ITopic
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class Hosting(Construct):
                  image: ContainerImage, artifacts: ModelArtifacts, environment: dict[str, str],
                  role_arn: str, key: kms.IKey, endpoint_name: str, logical_prefix: str,
                  network: Network | None, capture_bucket: s3.IBucket | None,
-                 async_bucket: s3.IBucket | None) -> None:
+                 async_bucket: s3.IBucket | None, async_topics: AsyncTopics | None = None) -> None:
         super().__init__(scope, construct_id)
         self.deployment = deployment
         self.endpoint_name = endpoint_name
@@ -59,7 +72,7 @@ class Hosting(Construct):
             production_variants=[self._variant()],
             kms_key_id=key.key_arn if self._volume_encryptable() else None,
             data_capture_config=self._data_capture(capture_bucket, key),
-            async_inference_config=self._async(async_bucket, key),
+            async_inference_config=self._async(async_bucket, key, async_topics),
             **self._component_host_props(role_arn, network),
         )
         self.endpoint = sagemaker.CfnEndpoint(self, "Endpoint", endpoint_name=endpoint_name,
@@ -140,16 +153,23 @@ class Hosting(Construct):
                              for mode in capture.capture],
         )
 
-    def _async(self, bucket: s3.IBucket | None,
-               key: kms.IKey) -> sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty | None:
+    def _async(self, bucket: s3.IBucket | None, key: kms.IKey,
+               topics: AsyncTopics | None) -> sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty | None:
         config = self.deployment.async_
         if config is None or bucket is None:
             return None
+        notification = None
+        if topics is not None:
+            notification = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
+                success_topic=topics.success.topic_arn, error_topic=topics.error.topic_arn,
+                include_inference_response_in=(["SUCCESS_NOTIFICATION_TOPIC"]
+                                               if config.include_response_in_notification else None))
         return sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
             output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
-                s3_output_path=bucket.s3_url_for_object("results"),
-                s3_failure_path=bucket.s3_url_for_object("failures"),
-                kms_key_id=key.key_arn),
+                s3_output_path=bucket.s3_url_for_object(ASYNC_RESULTS),
+                s3_failure_path=bucket.s3_url_for_object(ASYNC_FAILURES),
+                kms_key_id=key.key_arn,
+                notification_config=notification),
             client_config=sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(
                 max_concurrent_invocations_per_instance=config.max_concurrent_invocations_per_instance),
         )

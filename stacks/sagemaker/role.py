@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from fmkit.sagemaker_images import ContainerImage
@@ -73,6 +74,11 @@ class ExecutionRole(Construct):
         acknowledge(self.role, "AwsSolutions-IAM5",
                     f"SageMaker writes {purpose} objects with generated keys into this deployment's own bucket",
                     applies_to=[f"Resource::<{cdk.Stack.of(bucket).resolve(_cfn(bucket).logical_id)}.Arn>/*"])
+
+    def allow_publish(self, topics: list[sns.ITopic]) -> None:
+        """SageMaker publishes async success/error notifications with the execution role."""
+        self.role.add_to_policy(iam.PolicyStatement(sid="PublishAsyncNotifications", actions=["sns:Publish"],
+                                                    resources=[t.topic_arn for t in topics]))
 
     def _read_artifacts(self, stack: cdk.Stack, artifacts: ModelArtifacts) -> None:
         bucket_arn = f"arn:{stack.partition}:s3:::{artifacts.bucket}"

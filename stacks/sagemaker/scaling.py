@@ -1,8 +1,12 @@
 """Application Auto Scaling for an endpoint variant or, with scale_to_zero, an inference component.
 
 Target tracking keeps load per instance (or copy) near the target; scheduled actions
-change the bounds (e.g. 0 at night in dev); with scale_to_zero a step policy on
-`NoCapacityInvocationFailures` adds the first copy back when a request finds none.
+change the bounds (e.g. 0 at night in dev). Target tracking cannot scale out from zero, so
+a step policy adds the first capacity back: on `NoCapacityInvocationFailures` (a request
+found no inference-component copy) or, for async endpoints, on `HasBacklogWithoutCapacity`
+(requests queue while the endpoint has no instance). Async endpoints track
+`ApproximateBacklogSizePerInstance`, the queue length per instance (SageMaker developer
+guide, "Autoscale an asynchronous endpoint").
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from constructs import Construct
 
-from fmkit.config.providers.sagemaker import Autoscaling
+from fmkit.config.providers.sagemaker import Autoscaling, SageMakerDeployment
 from stacks.sagemaker.hosting import Hosting
 
 P = appscaling.PredefinedMetric
@@ -29,6 +33,8 @@ METRICS = {
 class EndpointScaling(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, hosting: Hosting, config: Autoscaling) -> None:
         super().__init__(scope, construct_id)
+        deployment: SageMakerDeployment = hosting.deployment
+        metric_name = deployment.scaling_metric
         component = hosting.component
         if component is not None and hosting.component_name is not None:
             kind = "component"
@@ -44,23 +50,43 @@ class EndpointScaling(Construct):
             min_capacity=config.min, max_capacity=config.max,
         )
         self.target.node.add_dependency(component if component is not None else hosting.endpoint)
-        self.target.scale_to_track_metric(
-            "TargetTracking", target_value=config.target, predefined_metric=METRICS[(kind, config.metric)],
-            scale_in_cooldown=cdk.Duration.seconds(config.scale_in_cooldown_s),
-            scale_out_cooldown=cdk.Duration.seconds(config.scale_out_cooldown_s),
-        )
+        scale_in = cdk.Duration.seconds(config.scale_in_cooldown_s)
+        scale_out = cdk.Duration.seconds(config.scale_out_cooldown_s)
+        if metric_name == "backlog_per_instance":  # async only (sagemaker-hosting-mode)
+            self.target.scale_to_track_metric(
+                "TargetTracking", target_value=config.target, custom_metric=cloudwatch.Metric(
+                    namespace="AWS/SageMaker", metric_name="ApproximateBacklogSizePerInstance",
+                    dimensions_map={"EndpointName": hosting.endpoint_name}, statistic="Average"),
+                scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
+        else:
+            self.target.scale_to_track_metric(
+                "TargetTracking", target_value=config.target, predefined_metric=METRICS[(kind, metric_name)],
+                scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
         for action in config.schedule:
             self.target.scale_on_schedule(
                 action.name, schedule=appscaling.Schedule.expression(f"cron({action.cron})"),
                 min_capacity=action.min, max_capacity=action.max, time_zone=cdk.TimeZone.of(action.timezone),
             )
         self.wake_alarm: cloudwatch.Alarm | None = None
-        can_reach_zero = config.min == 0 or any(action.min == 0 for action in config.schedule)
-        if component is not None and hosting.component_name is not None and can_reach_zero:
-            self._wake_from_zero(hosting.component_name)
+        if deployment.scales_to_zero and component is not None and hosting.component_name is not None:
+            self._wake_from_zero(
+                "NoCapacityAlarm", f"{hosting.component_name}: a request found no model copy; scale out from zero",
+                cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures",
+                                  dimensions_map={"InferenceComponentName": hosting.component_name},
+                                  statistic="Maximum", period=cdk.Duration.seconds(30)),
+                evaluation_periods=1)
+        elif deployment.scales_to_zero and deployment.async_ is not None:
+            self._wake_from_zero(
+                "BacklogWithoutCapacityAlarm",
+                f"{hosting.endpoint_name}: async requests queue with no instance; scale out from zero",
+                cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="HasBacklogWithoutCapacity",
+                                  dimensions_map={"EndpointName": hosting.endpoint_name},
+                                  statistic="Average", period=cdk.Duration.minutes(1)),
+                evaluation_periods=2)
 
-    def _wake_from_zero(self, component_name: str) -> None:
-        """A request that finds no copy raises NoCapacityInvocationFailures: add one copy."""
+    def _wake_from_zero(self, alarm_id: str, description: str, metric: cloudwatch.Metric, *,
+                        evaluation_periods: int) -> None:
+        """Target tracking never leaves zero: when the signal says work is waiting, add one unit."""
         step = appscaling.StepScalingAction(
             self, "WakeFromZero", scaling_target=self.target,
             adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
@@ -69,12 +95,8 @@ class EndpointScaling(Construct):
         )
         step.add_adjustment(adjustment=1, lower_bound=0)
         self.wake_alarm = cloudwatch.Alarm(
-            self, "NoCapacityAlarm",
-            alarm_description=f"{component_name}: a request found no model copy; scale out from zero",
-            metric=cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures",
-                                     dimensions_map={"InferenceComponentName": component_name},
-                                     statistic="Maximum", period=cdk.Duration.seconds(30)),
-            threshold=1, evaluation_periods=1, datapoints_to_alarm=1,
+            self, alarm_id, alarm_description=description, metric=metric,
+            threshold=1, evaluation_periods=evaluation_periods, datapoints_to_alarm=evaluation_periods,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

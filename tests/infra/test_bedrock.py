@@ -200,6 +200,12 @@ def test_no_bedrock_stack_without_bedrock_models(tmp_path: Path, tmp_path_factor
 
 # --- invoke policies ---------------------------------------------------------------------
 
+# The eu./us. Nova Lite profiles route to these regions (catalog snapshot, written out here so a
+# routing or ARN-building mistake cannot hide behind the same catalog lookup the stack uses).
+NOVA_EU_DESTINATIONS = ["eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"]
+NOVA_US_DESTINATIONS = ["us-east-1", "us-east-2", "us-west-2"]
+
+
 def test_geo_policy_names_the_profiles_and_every_destination_model(dev: Template) -> None:
     policy = invoke_policy(dev, "fmkit-demo-dev-nova-lite-bedrock-invoke")
     app_profile = {"Fn::GetAtt": ["novaliteInferenceProfile8D98E47B", "InferenceProfileArn"]}
@@ -207,14 +213,57 @@ def test_geo_policy_names_the_profiles_and_every_destination_model(dev: Template
     assert policy["InvokeApplicationInferenceProfile"]["Resource"] == app_profile
     assert policy["InvokeSystemInferenceProfile"]["Resource"] == system_profile
     models = policy["InvokeFoundationModelViaProfile"]
+    assert models["Resource"] == [f"arn:aws:bedrock:{r}::foundation-model/{NOVA}" for r in NOVA_EU_DESTINATIONS]
     profile = catalog.system_profile(NOVA, "eu", "eu-west-1")
-    assert profile is not None
-    assert set(models["Resource"]) == {f"arn:aws:bedrock:{r}::foundation-model/{NOVA}"
-                                       for r in profile.destination_regions}
-    assert "arn:aws:bedrock:eu-central-1::foundation-model/" + NOVA in models["Resource"]
-    assert models["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": [app_profile, system_profile]}}
+    assert profile is not None and sorted(profile.destination_regions) == NOVA_EU_DESTINATIONS
+    assert models["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"] == [app_profile, system_profile]
     for sid in ("InvokeApplicationInferenceProfile", "InvokeSystemInferenceProfile", "InvokeFoundationModelViaProfile"):
         assert sorted(policy[sid]["Action"]) == INVOKE
+
+
+def test_us_geo_policy_names_exactly_the_us_destination_models(prod: Template) -> None:
+    policy = invoke_policy(prod, "fmkit-demo-prod-nova-lite-bedrock-invoke")
+    assert policy["InvokeSystemInferenceProfile"]["Resource"] == \
+        "arn:aws:bedrock:us-east-1:222222222222:inference-profile/us." + NOVA
+    assert policy["InvokeFoundationModelViaProfile"]["Resource"] == [
+        f"arn:aws:bedrock:{r}::foundation-model/{NOVA}" for r in NOVA_US_DESTINATIONS]
+    assert not [arn for arn in policy["InvokeFoundationModelViaProfile"]["Resource"] if ":eu-" in arn]
+
+
+def test_enforced_guardrail_conditions_every_allow_and_denies_unguarded_calls(dev: Template) -> None:
+    policy = invoke_policy(dev, "fmkit-demo-dev-nova-lite-bedrock-invoke")
+    (guardrail_id,) = resources(dev, "AWS::Bedrock::Guardrail")
+    (version_id,) = resources(dev, "AWS::Bedrock::GuardrailVersion")
+    # arn:aws:bedrock:<region>:<account>:guardrail/<id>:<version>, the condition key's documented form
+    required = {"Fn::Join": ["", [{"Fn::GetAtt": [guardrail_id, "GuardrailArn"]}, ":",
+                                  {"Fn::GetAtt": [version_id, "Version"]}]]}
+    for sid in ("InvokeApplicationInferenceProfile", "InvokeSystemInferenceProfile", "InvokeFoundationModelViaProfile"):
+        assert policy[sid]["Effect"] == "Allow"
+        assert policy[sid]["Condition"]["StringEquals"]["bedrock:GuardrailIdentifier"] == required, sid
+    deny = policy["DenyInvokeWithoutGuardrail"]
+    assert deny["Effect"] == "Deny" and sorted(deny["Action"]) == INVOKE
+    assert deny["Resource"] == {"Fn::GetAtt": ["novaliteInferenceProfile8D98E47B", "InferenceProfileArn"]}
+    assert deny["Condition"] == {"StringNotEquals": {"bedrock:GuardrailIdentifier": required}}
+
+
+def test_models_without_guardrail_have_no_guardrail_condition(custom: Template) -> None:
+    for name in ("demo-dev-claude-bedrock-invoke", "demo-dev-micro-bedrock-invoke"):
+        policy = invoke_policy(custom, name)
+        assert "DenyInvokeWithoutGuardrail" not in policy
+        assert "GuardrailIdentifier" not in json.dumps(policy)
+
+
+def test_guardrail_enforce_false_keeps_the_guardrail_but_not_the_condition(tmp_path: Path) -> None:
+    model = ("provider: bedrock\nmodel_id: amazon.nova-micro-v1:0\ncross_region: geo\n"
+             "guardrail:\n  enforce: false\n  content_filters: {hate: {input: high, output: high}}\n")
+    env = load_env(tmp_path, {"models/micro.yaml": model})
+    stage = cdk.Stage(cdk.App(), "dev", env=cdk.Environment(account=env.account, region=env.region))
+    bedrock = BedrockStack(stage, "Bedrock", config=env, platform=PlatformStack(stage, "Platform", config=env))
+    template = Template.from_stack(bedrock)
+    template.resource_count_is("AWS::Bedrock::GuardrailVersion", 1)
+    policy = invoke_policy(template, "demo-dev-micro-bedrock-invoke")
+    assert "ApplyGuardrail" in policy and "DenyInvokeWithoutGuardrail" not in policy
+    assert "GuardrailIdentifier" not in json.dumps(policy)
 
 
 def test_policy_applies_the_guardrail_and_decrypts_only_via_bedrock(dev: Template) -> None:
@@ -282,7 +331,11 @@ def test_guardrail_policies_are_mapped_from_config(dev: Template) -> None:
                        "PROMPT_ATTACK": ("HIGH", "NONE")}
     topic = guardrail["TopicPolicyConfig"]["TopicsConfig"][0]
     assert topic["Name"] == "Investment advice" and topic["Type"] == "DENY" and len(topic["Examples"]) == 2
-    assert guardrail["WordPolicyConfig"] == {"ManagedWordListsConfig": [{"Type": "PROFANITY"}]}
+    # Words come from model_configs/guardrails/support-blocked-words.txt (comments dropped).
+    assert guardrail["WordPolicyConfig"] == {
+        "WordsConfig": [{"Text": "internal use only"}, {"Text": "confidential roadmap"},
+                        {"Text": "competitor pricing sheet"}],
+        "ManagedWordListsConfig": [{"Type": "PROFANITY"}]}
     pii = {e["Type"]: e["Action"] for e in guardrail["SensitiveInformationPolicyConfig"]["PiiEntitiesConfig"]}
     assert pii == {"EMAIL": "ANONYMIZE", "PHONE": "ANONYMIZE", "CREDIT_DEBIT_CARD_NUMBER": "BLOCK",
                    "AWS_SECRET_KEY": "BLOCK"}

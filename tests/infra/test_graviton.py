@@ -143,6 +143,19 @@ def test_instance_role_reads_only_its_two_objects(dev: Template) -> None:
     assert '"s3:*"' not in all_actions and "secretsmanager:GetSecretValue" not in all_actions
 
 
+def test_instances_accept_only_the_alb_and_send_only_https(dev: Template) -> None:
+    groups = dev.find_resources("AWS::EC2::SecurityGroup")
+    alb_id = next(k for k in groups if k.startswith("llamasmallAlbSg"))
+    instance_id, instance = next((k, v) for k, v in groups.items() if k.startswith("llamasmallInstanceSg"))
+    assert instance["Properties"]["SecurityGroupEgress"] == [{
+        "CidrIp": "0.0.0.0/0", "Description": "HTTPS to AWS APIs and dnf repos",
+        "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}]
+    ingress = [r["Properties"] for r in dev.find_resources("AWS::EC2::SecurityGroupIngress").values()
+               if r["Properties"]["GroupId"] == {"Fn::GetAtt": [instance_id, "GroupId"]}]
+    assert len(ingress) == 1 and ingress[0]["FromPort"] == 8080
+    assert ingress[0]["SourceSecurityGroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
+
+
 def test_alarms_cover_unhealthy_hosts_5xx_and_p95(dev: Template) -> None:
     alarms = dev.find_resources("AWS::CloudWatch::Alarm")
     assert len(alarms) == 3

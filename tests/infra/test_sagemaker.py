@@ -59,8 +59,11 @@ CUSTOM = {
             version: 1.4.0
             model_data_s3_uri: s3://my-models/bge/model.tar.gz
         instance_type: ml.c6i.xlarge
-        async: {max_concurrent_invocations_per_instance: 2}
-        autoscaling: {min: 1, max: 2, metric: invocations_per_instance, target: 10}
+        async:
+          max_concurrent_invocations_per_instance: 2
+          notifications: true
+          include_response_in_notification: true
+        autoscaling: {min: 0, max: 2, target: 5}
     """,
 }
 
@@ -271,11 +274,74 @@ def test_async_cpu_endpoint_encrypts_its_volume_and_results(custom: dict[str, Te
     model = one(dev, f"{SAGEMAKER}Model", "BgeAsync")
     assert model["PrimaryContainer"]["ModelDataUrl"] == "s3://my-models/bge/model.tar.gz"
     assert model["EnableNetworkIsolation"] is True
-    consumer = one(dev, "AWS::IAM::ManagedPolicy", "BgeAsyncConsumer")["PolicyDocument"]["Statement"][0]
-    assert consumer["Action"] == "sagemaker:InvokeEndpointAsync"
     read = [s for s in one(dev, "AWS::IAM::Policy", "BgeAsyncExecution")["PolicyDocument"]["Statement"]
             if s.get("Sid") == "ReadModelArtifacts"]
     assert read[0]["Resource"] == "arn:aws:s3:::my-models/bge/model.tar.gz"
+
+
+def test_async_results_and_failures_go_to_the_kms_bucket_and_notify_sns(custom: dict[str, Template]) -> None:
+    dev = custom["dev/SageMaker"]
+    output = one(dev, f"{SAGEMAKER}EndpointConfig", "BgeAsync")["AsyncInferenceConfig"]["OutputConfig"]
+    bucket = "BgeAsyncAsyncResultsBucket"
+    assert output["S3OutputPath"] == {"Fn::Join": ["", ["s3://", {"Ref": bucket}, "/results"]]}
+    assert output["S3FailurePath"] == {"Fn::Join": ["", ["s3://", {"Ref": bucket}, "/failures"]]}
+    assert "Key961B73FD" in json.dumps(output["KmsKeyId"])  # the platform key
+    topics = resources(dev, "AWS::SNS::Topic", "BgeAsync")
+    success = next(k for k in topics if "Success" in k)
+    error = next(k for k in topics if "Error" in k)
+    assert output["NotificationConfig"] == {"SuccessTopic": {"Ref": success}, "ErrorTopic": {"Ref": error},
+                                            "IncludeInferenceResponseIn": ["SUCCESS_NOTIFICATION_TOPIC"]}
+    for topic in (success, error):
+        assert "Key961B73FD" in json.dumps(topics[topic]["Properties"]["KmsMasterKeyId"])
+    publish = [s for s in one(dev, "AWS::IAM::Policy", "BgeAsyncExecution")["PolicyDocument"]["Statement"]
+               if s.get("Sid") == "PublishAsyncNotifications"]
+    assert len(publish) == 1 and publish[0]["Action"] == "sns:Publish"
+    assert sorted(r["Ref"] for r in publish[0]["Resource"]) == sorted([success, error])
+    outputs = dev.find_outputs("*")
+    assert {"BgeAsyncAsyncInputS3Uri", "BgeAsyncAsyncSuccessTopicArn", "BgeAsyncAsyncErrorTopicArn"} <= set(outputs)
+    # No notifications configured: no topics for the real-time model.
+    assert not resources(dev, "AWS::SNS::Topic", "MistralHub")
+
+
+def test_async_consumer_may_upload_requests_and_read_outcomes_only(custom: dict[str, Template]) -> None:
+    dev = custom["dev/SageMaker"]
+    statements = one(dev, "AWS::IAM::ManagedPolicy", "BgeAsyncConsumer")["PolicyDocument"]["Statement"]
+    by_sid = {s.get("Sid", "invoke"): s for s in statements}
+    assert by_sid["invoke"]["Action"] == "sagemaker:InvokeEndpointAsync"
+    assert by_sid["invoke"]["Resource"] == "arn:aws:sagemaker:eu-west-1:111111111111:endpoint/demo-dev-bge-async"
+    bucket_arn = {"Fn::GetAtt": ["BgeAsyncAsyncResultsBucket", "Arn"]}
+    assert by_sid["UploadAsyncRequests"]["Action"] == "s3:PutObject"
+    assert by_sid["UploadAsyncRequests"]["Resource"] == {"Fn::Join": ["", [bucket_arn, "/inputs/*"]]}
+    assert by_sid["ReadAsyncOutcomes"]["Action"] == "s3:GetObject"
+    outcomes = by_sid["ReadAsyncOutcomes"]["Resource"]
+    assert sorted(r["Fn::Join"][1][1] for r in outcomes) == ["/failures/*", "/results/*"]
+    assert all(r["Fn::Join"][1][0] == bucket_arn for r in outcomes)
+    assert by_sid["UseBucketKey"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    parameter = one(dev, "AWS::SSM::Parameter", "BgeAsync")
+    assert "async_input_s3_uri" in json.dumps(parameter["Value"])
+
+
+def test_async_scales_on_backlog_per_instance_and_wakes_from_zero(custom: dict[str, Template]) -> None:
+    dev = custom["dev/SageMaker"]
+    target = one(dev, "AWS::ApplicationAutoScaling::ScalableTarget", "BgeAsync")
+    assert target["ResourceId"] == "endpoint/demo-dev-bge-async/variant/AllTraffic"
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 2)
+    policies = resources(dev, "AWS::ApplicationAutoScaling::ScalingPolicy", "BgeAsync")
+    tracking = [p["Properties"] for p in policies.values() if p["Properties"]["PolicyType"] == "TargetTrackingScaling"]
+    assert len(tracking) == 1
+    spec = tracking[0]["TargetTrackingScalingPolicyConfiguration"]
+    assert spec["TargetValue"] == 5
+    assert spec["CustomizedMetricSpecification"] == {
+        "MetricName": "ApproximateBacklogSizePerInstance", "Namespace": "AWS/SageMaker", "Statistic": "Average",
+        "Dimensions": [{"Name": "EndpointName", "Value": "demo-dev-bge-async"}]}
+    (step_id,) = [k for k, p in policies.items() if p["Properties"]["PolicyType"] == "StepScaling"]
+    assert policies[step_id]["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    alarm = one(dev, "AWS::CloudWatch::Alarm", "BgeAsyncScalingBacklogWithoutCapacity")
+    assert alarm["MetricName"] == "HasBacklogWithoutCapacity" and alarm["Namespace"] == "AWS/SageMaker"
+    assert alarm["Dimensions"] == [{"Name": "EndpointName", "Value": "demo-dev-bge-async"}]
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": step_id}]
 
 
 @pytest.mark.parametrize(("env", "region"), [("dev", "eu-west-1"), ("prod", "us-east-1")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
@@ -112,7 +113,7 @@ def test_saved_query_compares_measured_with_estimates(prod: Template) -> None:
     assert "fmkit-carbon-monthly-by-region-service" in by_name
 
 
-def test_outside_us_east_1_the_stack_still_deploys_there(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]
+def test_outside_us_east_1_the_stack_still_deploys_there(tmp_path: Path, synth_environment: Any) -> None:
     env = load_env(tmp_path, {"models/nova.yaml": NOVA, "environments/dev.yaml": """
         account: "111111111111"
         region: eu-west-1

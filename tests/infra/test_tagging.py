@@ -18,8 +18,6 @@ DEPLOYMENT = ("fmkit:model", "fmkit:hardware-arch", "fmkit:accelerator", "fmkit:
               "fmkit:est-usd-month")
 # AWS tag rules: key 1-128, value 0-256, letters (any language), digits, spaces and _ . : / = + - @
 ALLOWED = re.compile(r"^[\w\s.:/=+\-@]*$")
-# Resource types whose CloudFormation schema has no Tags property (or that are tagged by their parent).
-UNTAGGABLE = {"AWS::BCMDataExports::Export"}
 
 
 def _tags(resource: dict[str, Any]) -> dict[str, str] | None:
@@ -47,6 +45,22 @@ def test_every_tagged_resource_has_the_mandatory_tags(default_templates: dict[st
     for where, _, tags in tagged:
         missing = [k for k in MANDATORY if k not in tags]
         assert not missing, f"{where} lacks {missing}"
+
+
+def test_every_resource_whose_type_supports_tags_is_tagged(default_templates: dict[str, Template]) -> None:
+    """CloudFormation's own resource schemas (shipped with cfn-lint) say which types take Tags."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    untagged = []
+    for name, template in default_templates.items():
+        for logical, resource in template.to_json()["Resources"].items():
+            kind = resource["Type"]
+            if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
+                continue
+            schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", kind).schema
+            if "Tags" in schema.get("properties", {}) and _tags(resource) is None:
+                untagged.append(f"{name}/{logical} ({kind})")
+    assert not untagged
 
 
 def test_deployment_resources_carry_hardware_and_estimate_tags(default_templates: dict[str, Template],
@@ -84,7 +98,9 @@ def test_tag_deployment_tags_constructs_with_the_estimate(default_config: Loaded
     stack = cdk.Stack(cdk.App(), "T")
     bucket = s3.Bucket(stack, "B")
     tag_deployment(bucket, "qwen-chat", env.models["qwen-chat"], env)
-    tags = _tags(Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(bucket.node.default_child)])
+    cfn = bucket.node.default_child
+    assert isinstance(cfn, s3.CfnBucket)
+    tags = _tags(Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(cfn)])
     assert tags is not None
     assert tags["fmkit:model"] == "qwen-chat" and tags["fmkit:accelerator"] == "gpu-a10g"
     assert float(tags["fmkit:est-usd-month"]) == pytest.approx(730 * 1.515, abs=0.01)  # one ml.g5.2xlarge

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal, get_args
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, Field, PositiveInt, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, ValidationInfo, WithJsonSchema, model_validator
 
 from fmkit.catalog import bedrock as catalog
 from fmkit.config.base import Strict, config_error
@@ -88,7 +89,31 @@ class DeniedTopic(Strict):
 class WordFilters(Strict):
     words: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=10000, description="Exact words or phrases to block (≤100 characters each).")
+    words_file: str | None = Field(
+        default=None, description="A text file (relative to model_configs/) with one word or phrase per line; "
+        "'#' starts a comment. Its words are added to `words`.")
     profanity: bool = Field(default=False, description="Also block AWS's managed profanity list.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_words_file(cls, data: Any, info: ValidationInfo) -> Any:
+        """Long block lists live in their own file; read it here so the resolved config holds the words."""
+        if not isinstance(data, dict) or not isinstance(data.get("words_file"), str):
+            return data
+        root = Path((info.context or {}).get("config_dir", "."))
+        path = (root / data["words_file"]).resolve()
+        if not path.is_relative_to(root.resolve()):
+            raise config_error(f"words_file '{data['words_file']}' is outside the config directory",
+                               "keep word lists inside model_configs/, e.g. guardrails/words.txt")
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise config_error(f"cannot read words_file '{data['words_file']}': {exc.__class__.__name__}",
+                               f"create {path} with one word or phrase per line") from exc
+        from_file = [line.split("#", 1)[0].strip() for line in lines]
+        existing = list(data.get("words") or [])
+        words = existing + [w for w in from_file if w and w not in existing]
+        return {**data, "words": words}
 
 
 class ContextualGrounding(Strict):
@@ -114,6 +139,10 @@ class GuardrailConfig(Strict):
     blocked_output_message: str = Field(
         default="Sorry, I can't provide that answer.", min_length=1, max_length=500,
         description="Returned instead of the model's answer when it is blocked.")
+    enforce: bool = Field(
+        default=True,
+        description="The invoke policy requires this guardrail's published version on every call "
+        "(IAM condition bedrock:GuardrailIdentifier): calls without it are denied.")
 
     @model_validator(mode="after")
     def _meaningful(self) -> GuardrailConfig:

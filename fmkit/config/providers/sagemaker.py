@@ -108,9 +108,21 @@ class ServerlessConfig(Strict):
 
 
 class AsyncConfig(Strict):
-    """Asynchronous inference: requests queue, results land in an S3 bucket this kit creates."""
+    """Asynchronous inference: requests queue, inputs and results live in an S3 bucket this kit creates."""
 
-    max_concurrent_invocations_per_instance: int = Field(default=4, ge=1, le=1000)
+    max_concurrent_invocations_per_instance: int = Field(
+        default=4, ge=1, le=1000, description="Requests one instance works on at once; the rest wait in the queue.")
+    notifications: bool = Field(
+        default=False, description="Create KMS-encrypted SNS topics the endpoint notifies on success and on error.")
+    include_response_in_notification: bool = Field(
+        default=False, description="Put the inference response (up to 128 KB) in the success notification too.")
+
+    @model_validator(mode="after")
+    def _response_needs_topic(self) -> AsyncConfig:
+        if self.include_response_in_notification and not self.notifications:
+            raise config_error("include_response_in_notification needs notifications: true",
+                               "set notifications: true, or drop include_response_in_notification")
+        return self
 
 
 class ScheduledScaling(Strict):
@@ -131,12 +143,18 @@ class ScheduledScaling(Strict):
         return value
 
 
+ScalingMetric = Literal["invocations_per_instance", "concurrent_requests", "backlog_per_instance"]
+
+
 class Autoscaling(Strict):
-    min: int = Field(default=1, ge=0, description="Fewest instances (or copies with scale_to_zero).")
+    min: int = Field(default=1, ge=0,
+                     description="Fewest instances (or copies with scale_to_zero); 0 needs scale_to_zero or async.")
     max: int = Field(default=1, ge=1, description="Most instances (or copies).")
-    metric: Literal["invocations_per_instance", "concurrent_requests"] = Field(
-        default="concurrent_requests",
-        description="concurrent_requests uses the 10-second high-resolution metric (better for LLMs).",
+    metric: ScalingMetric | None = Field(
+        default=None,
+        description="concurrent_requests (default for real-time) uses the 10-second high-resolution metric, "
+        "better for LLMs; backlog_per_instance (default and recommended for async) tracks "
+        "ApproximateBacklogSizePerInstance, the queued requests per instance.",
     )
     target: float = Field(default=4, gt=0, description="Target value per instance (or copy).")
     scale_in_cooldown_s: int = Field(default=300, ge=0, le=86400)
@@ -215,6 +233,21 @@ class SageMakerDeployment(DeploymentBase):
         if self.autoscaling is not None and self.autoscaling.scale_to_zero:
             return "inference-component"
         return "realtime"
+
+    @property
+    def scaling_metric(self) -> ScalingMetric:
+        """The autoscaling metric in effect: the configured one, else the mode's default."""
+        if self.autoscaling is not None and self.autoscaling.metric is not None:
+            return self.autoscaling.metric
+        return "backlog_per_instance" if self.async_ is not None else "concurrent_requests"
+
+    @property
+    def scales_to_zero(self) -> bool:
+        """Whether autoscaling may take the endpoint (async) or component to zero instances/copies."""
+        scaling = self.autoscaling
+        if scaling is None or self.serverless is not None:
+            return False
+        return scaling.min == 0 or any(action.min == 0 for action in scaling.schedule)
 
     @property
     def isolated(self) -> bool:

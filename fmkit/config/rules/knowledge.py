@@ -131,5 +131,5 @@ def sagemaker_embedding_invocable(env: EnvironmentConfig) -> Iterator[Finding]:
         mode = getattr(models.get(kb.embedding.deployment), "mode", None)
         if mode in ("async", "inference-component"):
             yield Finding(_path(name, "embedding", "deployment"),
-                          f"'{kb.embedding.deployment}' is hosted as {mode}, which embeddings cannot call synchronously",
+                          f"'{kb.embedding.deployment}' is hosted as {mode}: embeddings are called synchronously",
                           "host the embedding model real-time or serverless (no async, no scale_to_zero)")

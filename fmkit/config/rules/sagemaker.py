@@ -123,7 +123,8 @@ def serverless_cpu_only(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-hosting-mode")
 def hosting_mode(env: EnvironmentConfig) -> Iterator[Finding]:
-    """Serverless excludes async, autoscaling, VPC and data capture; scale-to-zero is real-time only."""
+    """Serverless excludes async, autoscaling, VPC and data capture; scale-to-zero is real-time only;
+    the backlog metric exists for async endpoints only, the concurrent-requests one for real-time only."""
     for name, model in _deployments(env):
         base = ("models", name)
         if model.serverless is not None:
@@ -142,7 +143,17 @@ def hosting_mode(env: EnvironmentConfig) -> Iterator[Finding]:
         elif model.async_ is not None and model.autoscaling is not None and model.autoscaling.scale_to_zero:
             yield Finding((*base, "autoscaling", "scale_to_zero"),
                           "scale_to_zero (inference components) is for real-time endpoints",
-                          "remove 'async' or 'scale_to_zero'")
+                          "async endpoints scale to zero without it: remove scale_to_zero and set min: 0")
+        metric = model.autoscaling.metric if model.autoscaling is not None else None
+        if model.serverless is None and metric is not None:
+            if model.async_ is not None and metric == "concurrent_requests":
+                yield Finding((*base, "autoscaling", "metric"),
+                              "concurrent_requests tracks real-time requests; an async endpoint's load is its queue",
+                              "use metric: backlog_per_instance (queued requests per instance)")
+            elif model.async_ is None and metric == "backlog_per_instance":
+                yield Finding((*base, "autoscaling", "metric"),
+                              "backlog_per_instance measures an async endpoint's queue; this endpoint has none",
+                              "use concurrent_requests or invocations_per_instance, or add 'async'")
 
 
 @rule("sagemaker-autoscaling-bounds")
@@ -155,15 +166,16 @@ def autoscaling_bounds(env: EnvironmentConfig) -> Iterator[Finding]:
         if scaling.min > scaling.max:
             yield Finding((*path, "min"), f"autoscaling min {scaling.min} is greater than max {scaling.max}",
                           "min is the floor and max the ceiling: make min <= max")
-        if scaling.min == 0 and not scaling.scale_to_zero:
+        zero_ok = scaling.scale_to_zero or model.async_ is not None  # async endpoints can reach 0 instances
+        if scaling.min == 0 and not zero_ok:
             yield Finding((*path, "min"), "min 0 needs scale_to_zero: true",
-                          "only inference components can scale a real-time endpoint to zero")
+                          "only inference components (or async endpoints) can scale to zero")
         for index, action in enumerate(scaling.schedule):
             if action.min > action.max:
                 yield Finding((*path, "schedule", index, "min"),
                               f"schedule '{action.name}' min {action.min} is greater than max {action.max}",
                               "swap them")
-            if action.min == 0 and not scaling.scale_to_zero:
+            if action.min == 0 and not zero_ok:
                 yield Finding((*path, "schedule", index, "min"),
                               f"schedule '{action.name}' scales to 0 without scale_to_zero: true",
                               "set autoscaling.scale_to_zero: true (inference components)")

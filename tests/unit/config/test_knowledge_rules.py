@@ -167,7 +167,8 @@ def test_rule_knowledge_sagemaker_embedding_invocable(tmp_path: Path) -> None:
     async_model = SAGEMAKER + "async: {}\n"
     location, message, hint, rule = only(problems(tmp_path, body, **{"models/embedder.yaml": async_model}))
     assert rule == "knowledge-sagemaker-embedding-invocable" and location == "project.yaml:6:50"
-    assert "hosted as async" in message and hint and "real-time or serverless" in hint
+    assert "hosted as async: embeddings are called synchronously" in message
+    assert hint and "real-time or serverless" in hint
 
 
 def test_disabled_knowledge_bases_are_not_checked(tmp_path: Path) -> None:

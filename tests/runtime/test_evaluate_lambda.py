@@ -1,0 +1,184 @@
+"""The evaluation workflow's Lambda steps with moto (S3, SSM, CloudWatch) and a loopback model server."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from fmkit.evaluate.adapters import OpenAICompatAdapter, RetryPolicy
+from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+BUCKET, DATASET_BUCKET, KEY = "eval-bucket", "datasets-bucket", "datasets/support.jsonl"
+ITEMS: list[dict[str, Any]] = [
+    {"id": "a", "prompt": "Say hello", "reference": "You said: Say hello", "tags": ["greet"]},
+    {"id": "b", "prompt": "Say bye", "reference": "You said: Say bye"},
+    {"id": "c", "prompt": "Count", "reference": "one two three"},
+]
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
+
+
+# Load under unique names: every Lambda folder has its own `handler` module.
+logic = _load("fmkit_eval_logic", ROOT / "lambda" / "evaluate" / "logic.py")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer({"echo": Behaviour(), "broken": Behaviour(fail_status=500),
+                           "garbled": Behaviour(malformed=True)}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def aws(server: FakeOpenAIServer) -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (BUCKET, DATASET_BUCKET):
+            s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=DATASET_BUCKET, Key=KEY, Body="".join(json.dumps(i) + "\n" for i in ITEMS).encode())
+        ssm = boto3.client("ssm", region_name=REGION)
+        for name, route in (("echo", "echo"), ("broken", "broken")):
+            ssm.put_parameter(Name=f"/fmkit/demo/dev/models/{name}/endpoint", Type="String", Value=json.dumps(
+                {"provider": "ec2-graviton", "base_url": server.base_url(route), "api_key_secret_arn": None}))
+        yield {"s3": s3, "ssm": ssm, "cloudwatch": boto3.client("cloudwatch", region_name=REGION)}
+
+
+def settings(**overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "bucket": BUCKET, "dataset_bucket": DATASET_BUCKET, "dataset_key": KEY, "project": "demo",
+        "environment": "dev", "models": ("echo", "broken"), "timeout_s": 5.0, "n_resamples": 200,
+        "prices": {"echo": {"kind": "tokens", "input_per_1k": 0.001, "output_per_1k": 0.002}},
+        "min_scores": {"exact_match": 0.5}, "checks": ("regex:says@greet=^You said",),
+    }
+    return logic.Settings(**{**values, **overrides})
+
+
+def fast(server: FakeOpenAIServer, route: str) -> OpenAICompatAdapter:
+    """Two quick attempts, so a 500 is retried once and then recorded."""
+    return OpenAICompatAdapter(server.base_url(route), timeout_s=5,
+                               retry=RetryPolicy(max_attempts=2, base_delay_s=0.01, max_delay_s=0.02))
+
+
+def run_all(aws: dict[str, Any], server: FakeOpenAIServer, config: Any) -> dict[str, Any]:
+    logic.prepare({"run_id": "run-1"}, config, s3=aws["s3"], ssm=aws["ssm"])
+    adapters = {"echo": fast(server, "echo"), "broken": fast(server, "broken")}
+    for batch in (ITEMS[:2], ITEMS[2:]):
+        logic.evaluate_batch({"Items": batch, "BatchInput": {"run_id": "run-1"}}, config, s3=aws["s3"],
+                             adapters=adapters)
+    return dict(logic.summarize_run({"run_id": "run-1"}, config, s3=aws["s3"], cloudwatch=aws["cloudwatch"]))
+
+
+def test_prepare_resolves_endpoints_from_ssm_and_writes_the_manifest(aws: dict[str, Any]) -> None:
+    out = logic.prepare({"run_id": "run-1"}, settings(), s3=aws["s3"], ssm=aws["ssm"])
+    assert out == {"run_id": "run-1", "items": 3, "models": ["echo", "broken"]}
+    manifest = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-1/run.json")["Body"].read())
+    targets = {t["name"]: t for t in manifest["targets"]}
+    assert targets["echo"]["price"]["kind"] == "tokens" and targets["broken"]["price"] is None
+    assert targets["echo"]["endpoint"]["provider"] == "ec2-graviton"
+    assert manifest["dataset"]["items"] == 3 and len(manifest["dataset"]["sha256"]) == 64
+
+
+def test_prepare_rejects_a_bad_dataset_with_line_numbers(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket=DATASET_BUCKET, Key=KEY, Body=b'{"id": "a", "prompt": "x", "reference": "y"}\n{oops\n')
+    with pytest.raises(logic.DatasetInvalid, match=r"datasets/support.jsonl:2: invalid JSON"):
+        logic.prepare({"run_id": "run-1"}, settings(), s3=aws["s3"], ssm=aws["ssm"])
+
+
+def test_prepare_fails_when_an_endpoint_is_not_published(aws: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="no endpoint published for: ghost"):
+        logic.prepare({"run_id": "run-1"}, settings(models=("echo", "ghost")), s3=aws["s3"], ssm=aws["ssm"])
+
+
+def test_evaluate_batch_records_answers_and_errors_per_model(aws: dict[str, Any], server: FakeOpenAIServer) -> None:
+    config = settings()
+    logic.prepare({"run_id": "run-1"}, config, s3=aws["s3"], ssm=aws["ssm"])
+    out = logic.evaluate_batch({"Items": ITEMS[:2], "BatchInput": {"run_id": "run-1"}}, config, s3=aws["s3"],
+                               adapters={"echo": fast(server, "echo"), "broken": fast(server, "broken")})
+    assert out == {"items": 2, "errors": {"echo": 0, "broken": 2}}
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix="runs/run-1/results/")["Contents"]]
+    assert len(keys) == 2 and all(k.endswith(".jsonl") for k in keys)
+    broken = next(k for k in keys if "/broken/" in k)
+    lines = [json.loads(x) for x in aws["s3"].get_object(Bucket=BUCKET, Key=broken)["Body"].read().splitlines()]
+    assert {r["error"]["kind"] for r in lines} == {"server_error"} and {r["attempts"] for r in lines} == {2}
+
+
+def test_evaluate_batch_builds_adapters_from_the_manifest(aws: dict[str, Any], server: FakeOpenAIServer) -> None:
+    config = settings(models=("echo",))
+    logic.prepare({"run_id": "run-2"}, config, s3=aws["s3"], ssm=aws["ssm"])
+    out = logic.evaluate_batch({"Items": ITEMS, "BatchInput": {"run_id": "run-2"}}, config, s3=aws["s3"])
+    assert out == {"items": 3, "errors": {"echo": 0}}
+    assert server.requests["echo"] == 3
+
+
+def test_summarize_writes_reports_publishes_metrics_and_checks_thresholds(aws: dict[str, Any],
+                                                                          server: FakeOpenAIServer) -> None:
+    out = run_all(aws, server, settings())
+    assert out["report"] == f"s3://{BUCKET}/runs/run-1/report.html"
+    assert out["winners"]["best_quality"] == "echo"
+    assert out["thresholds_passed"] is False
+    assert out["threshold_failures"] == ["broken: exact_match 0 < min 0.5"]
+    for prefix in ("runs/run-1/", "reports/latest/"):
+        for name in ("report.json", "report.md", "report.html"):
+            aws["s3"].head_object(Bucket=BUCKET, Key=prefix + name)
+    report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="reports/latest/report.json")["Body"].read())
+    echo = next(m for m in report["models"] if m["model"] == "echo")
+    assert echo["n_ok"] == 3 and echo["quality"]["exact_match"]["value"] == pytest.approx(2 / 3)
+    assert echo["quality"]["says"]["value"] == 1.0  # the configured regex check, on 'greet' items only
+    assert echo["cost_per_1k_requests"] is not None
+    metrics = aws["cloudwatch"].list_metrics(Namespace="fmkit/Evaluation")["Metrics"]
+    dims = {tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics}
+    assert (("Environment", "dev"), ("Metric", "rougeL"), ("Model", "echo")) in dims
+    assert (("Environment", "dev"), ("Metric", "error_rate"), ("Model", "broken")) in dims
+    assert out["metrics_published"] == len(metrics)
+
+
+def test_summarize_ignores_answers_to_prompts_that_changed(aws: dict[str, Any], server: FakeOpenAIServer) -> None:
+    config = settings(models=("echo",), min_scores={})
+    logic.prepare({"run_id": "run-1"}, config, s3=aws["s3"], ssm=aws["ssm"])
+    logic.evaluate_batch({"Items": ITEMS, "BatchInput": {"run_id": "run-1"}}, config, s3=aws["s3"],
+                         adapters={"echo": fast(server, "echo")})
+    changed = [*ITEMS[:2], {**ITEMS[2], "prompt": "Count to three"}]
+    aws["s3"].put_object(Bucket=DATASET_BUCKET, Key=KEY, Body="".join(json.dumps(i) + "\n" for i in changed).encode())
+    out = logic.summarize_run({"run_id": "run-1"}, config, s3=aws["s3"], cloudwatch=aws["cloudwatch"])
+    report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-1/report.json")["Body"].read())
+    assert report["models"][0]["n_missing"] == 1 and out["thresholds_passed"] is None
+
+
+def test_handlers_read_settings_from_the_environment(aws: dict[str, Any], server: FakeOpenAIServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"EVAL_BUCKET": BUCKET, "DATASET_BUCKET": DATASET_BUCKET, "DATASET_KEY": KEY, "FMKIT_PROJECT": "demo",
+           "FMKIT_ENVIRONMENT": "dev", "EVAL_MODELS": '["echo"]', "EVAL_PRICES": "{}", "EVAL_MAX_TOKENS": "64",
+           "EVAL_TIMEOUT_S": "5", "EVAL_PRIMARY_METRIC": "rougeL", "EVAL_CHECKS": "[]", "EVAL_RESAMPLES": "200",
+           "EVAL_MIN_SCORES": '{"rougeL": 0.1}', "AWS_DEFAULT_REGION": REGION}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setitem(sys.modules, "logic", logic)  # the asset imports it as a top-level module
+    handler = _load("fmkit_eval_handler", ROOT / "lambda" / "evaluate" / "handler.py")
+    assert handler.prepare({"run_id": "run-3"}, None)["items"] == 3
+    assert handler.evaluate({"Items": ITEMS, "BatchInput": {"run_id": "run-3"}}, None) == {
+        "items": 3, "errors": {"echo": 0}}
+    out = handler.summarize({"run_id": "run-3"}, None)
+    assert out["thresholds_passed"] is True and out["winners"]["best_quality"] == "echo"
+
+
+def test_run_id_is_validated() -> None:
+    with pytest.raises(ValueError, match="invalid run_id"):
+        logic.evaluate_batch({"Items": [], "BatchInput": {"run_id": "../escape"}}, settings(), s3=None)

@@ -1,0 +1,140 @@
+"""Evaluation config: field checks (with file:line:col) and one test per rule, named after the rule id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fmkit.config import ConfigError
+from fmkit.config.evaluation import QUALITY_METRICS, EvaluationMetrics, check_name, check_schedule, evaluated_models
+from fmkit.config.rules import RULES
+from fmkit.evaluate import parse_check
+from fmkit.evaluate.metrics import quality_metrics
+from tests.helpers import load, load_env
+
+NOVA = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n"
+EMBED = "provider: bedrock\nmodel_id: amazon.titan-embed-text-v2:0\n"
+ASYNC = """
+provider: sagemaker
+source: {container: {framework: tgi, hf_model_id: Qwen/Qwen2.5-7B-Instruct}}
+instance_type: ml.g5.2xlarge
+async: {}
+"""
+DEV = """
+    account: "111111111111"
+    region: eu-west-1
+    project:
+      evaluation:
+{body}
+"""
+MODELS = {"models/nova.yaml": NOVA, "models/embed.yaml": EMBED}
+
+
+def files(body: str, **extra: str | None) -> dict[str, str | None]:
+    indented = "\n".join("        " + line for line in body.strip("\n").splitlines())
+    return {"environments/dev.yaml": DEV.format(body=indented), **MODELS, **extra}
+
+
+def problems(tmp_path: Path, body: str, **extra: str | None) -> list[tuple[str, str, str | None, str | None]]:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, files(body, **extra))
+    return [(p.location.display(tmp_path), p.message, p.hint, p.rule) for p in info.value.problems]
+
+
+def warnings(tmp_path: Path, body: str) -> list[tuple[str, str, str | None]]:
+    loaded = load(tmp_path, files(body))
+    return [(p.location.display(tmp_path), p.message, p.rule) for p in loaded.warnings
+            if p.rule and p.rule.startswith("evaluation-")]
+
+
+def test_defaults_are_off_and_valid(tmp_path: Path) -> None:
+    env = load_env(tmp_path, files("enabled: false"))
+    evaluation = env.project.evaluation
+    assert not evaluation.enabled and evaluation.schedule is None and evaluation.min_scores == {}
+    assert evaluation.dataset_bucket_and_key == (None, "datasets/dataset.jsonl")
+    assert list(evaluated_models(env)) == ["nova"]  # the embedding model is not benchmarked
+
+
+def test_full_config_loads(tmp_path: Path) -> None:
+    env = load_env(tmp_path, files("""
+enabled: true
+dataset_s3_uri: s3://my-datasets/support/v2.jsonl
+models: [nova]
+schedule: cron(0 6 ? * MON *)
+max_concurrency: 8
+min_scores: {rougeL: 0.3, json_valid: 0.9}
+metrics: {primary: bleu, checks: [json@triage]}
+"""))
+    evaluation = env.project.evaluation
+    assert evaluation.dataset_bucket_and_key == ("my-datasets", "support/v2.jsonl")
+    assert evaluation.min_scores == {"rougeL": 0.3, "json_valid": 0.9}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("schedule: every monday", "'every monday' is not an EventBridge schedule expression"),
+    ("schedule: rate(1 days)", "use 'rate(1 day)' for one"),
+    ("schedule: cron(0 6 * * MON *)", "day-of-month and day-of-week cannot both be set"),
+    ("schedule: cron(0 6 * *)", "is not a six-field EventBridge cron expression"),
+    ("dataset_s3_uri: https://bucket/x.jsonl", "is not an s3://bucket/key.jsonl URI"),
+    ("dataset_key: /abs/data.json", "is not an S3 key of a .jsonl file"),
+    ("min_scores: {rogueL: 0.3}", "min_scores names unknown metric 'rogueL'"),
+    ("metrics: {primary: meteor}", "unknown primary metric 'meteor'"),
+    ("metrics: {checks: [xml]}", "'xml' is not a check"),
+    ("max_concurrency: 0", "greater than or equal to 1"),
+])
+def test_field_errors_point_at_the_line(tmp_path: Path, line: str, message: str) -> None:
+    found = problems(tmp_path, line)
+    assert any(loc.startswith("environments/dev.yaml:5:") and message in msg for loc, msg, _, _ in found), found
+
+
+@pytest.mark.parametrize("expression", ["rate(1 day)", "rate(12 hours)", "cron(0 6 ? * MON *)",
+                                        "cron(15 3 1 * ? *)", "cron(0/30 8-18 ? * MON-FRI *)"])
+def test_valid_schedules(expression: str) -> None:
+    assert check_schedule(expression) == expression
+
+
+def test_metric_names_match_the_library() -> None:
+    """The config lists metric names so loading it never imports numpy; they must not drift."""
+    specs = ["json@triage", "json-fenced", "regex:order_id@a,b=ORD-\\d+", "regex=x"]
+    library = [m.name for m in quality_metrics([parse_check(s) for s in specs[:1]])]
+    assert EvaluationMetrics(checks=specs[:1]).names() == library
+    assert [check_name(s) for s in specs] == [parse_check(s).name for s in specs]
+    assert set(QUALITY_METRICS) <= set(library)
+
+
+def test_rule_evaluation_models_exist(tmp_path: Path) -> None:
+    assert "evaluation-models-exist" in RULES
+    found = problems(tmp_path, "enabled: true\nmodels: [nova, nvoa, embedd, old]", **{
+        "models/old.yaml": NOVA + "enabled: false\n"})
+    mine = [(loc, msg, hint) for loc, msg, hint, rule in found if rule == "evaluation-models-exist"]
+    assert mine == [
+        ("environments/dev.yaml:6:20", "no model deployment named 'nvoa'", "did you mean 'nova'?"),
+        ("environments/dev.yaml:6:26", "no model deployment named 'embedd'", "did you mean 'embed'?"),
+        ("environments/dev.yaml:6:34", "model 'old' is disabled in environment 'dev'",
+         "enable it here or remove it from evaluation.models"),
+    ]
+    load(tmp_path / "ok", files("enabled: true\nmodels: [nova]"))  # fine when every name is enabled
+
+
+def test_rule_evaluation_models_generate_text(tmp_path: Path) -> None:
+    found = problems(tmp_path, "enabled: true\nmodels: [nova, embed, queue]", **{"models/queue.yaml": ASYNC})
+    mine = [(loc, msg) for loc, msg, _, rule in found if rule == "evaluation-models-generate-text"]
+    assert mine == [
+        ("environments/dev.yaml:6:20", "model 'embed' cannot be benchmarked: amazon.titan-embed-text-v2:0 is an "
+                                       "embedding model"),
+        ("environments/dev.yaml:6:27", "model 'queue' cannot be benchmarked: asynchronous endpoints answer "
+                                       "through S3, not InvokeEndpoint"),
+    ]
+    no_chat = problems(tmp_path / "b", "enabled: true", **{"models/nova.yaml": None})
+    assert [(msg, rule) for _, msg, _, rule in no_chat if rule == "evaluation-models-generate-text"] == [
+        ("evaluation is enabled but environment 'dev' has no chat model", "evaluation-models-generate-text")]
+
+
+def test_rule_evaluation_schedule_frequency(tmp_path: Path) -> None:
+    assert warnings(tmp_path, "enabled: true\nschedule: rate(30 minutes)") == [
+        ("environments/dev.yaml:6:15", "'rate(30 minutes)' runs the benchmark more than once an hour",
+         "evaluation-schedule-frequency")]
+    assert warnings(tmp_path / "b", "enabled: true\nschedule: cron(0/15 * ? * * *)")[0][2] == (
+        "evaluation-schedule-frequency")
+    assert warnings(tmp_path / "c", "enabled: true\nschedule: rate(1 day)") == []

@@ -41,8 +41,9 @@ lint: install  ## ruff + mypy
 bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
 	$(PY) bench/run_all.py
 
-schema: install  ## Regenerate model_configs/schema.json from the pydantic models
+schema: install  ## Regenerate model_configs/schema*.json and docs/config-reference.md from the models
 	$(VENV)/bin/fmkit config schema
+	$(VENV)/bin/fmkit config reference -o docs/config-reference.md
 
 clean:  ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -286,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 assert stored is not None and stored[0] == chunks, (stored, chunks)
                 row_versions = conn.execute("SELECT count(*) FROM bench_chunks WHERE version_id = 'v2'").fetchone()
                 assert row_versions is not None and row_versions[0] == edit_chunks, (row_versions, edit_chunks)
+                time.sleep(1)  # let the closed backend's statistics arrive
+                updates = conn.execute(
+                    "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'bench_chunks'"
+                ).fetchone()
+                updated, hot = updates if updates is not None else (0, 0)
                 (indexed_s, rows), (copied_s, built_s, _) = copy_floors(conn, "bench_chunks")
         finally:
             server.cleanup()
@@ -301,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"edits    : {len(edited_keys)} new versions ({edit_chunks} chunks: {edit_embedded} embedded, "
         f"{edit_reused} reused) in {edit_elapsed:.2f}s = {len(edited_keys) / edit_elapsed:.1f} documents/s "
-        f"(upsert {edit_upserted:.2f}s, {1000 * edit_upserted / len(edited_keys):.1f} ms per document)"
+        f"(upsert {edit_upserted:.2f}s, {1000 * edit_upserted / len(edited_keys):.1f} ms per document); "
+        f"chunk rows updated {updated}, of which HOT {hot}"
     )
     floor_build = copied_s + built_s
     print(

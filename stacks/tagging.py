@@ -56,11 +56,10 @@ class MandatoryTags:
         self._tags = mandatory_tags(config)
 
     def visit(self, node: IConstruct) -> None:
-        if TagManager.is_taggable(node):
-            manager = node.tags  # type: ignore[attr-defined]
-        elif TagManager.is_taggable_v2(node):  # newer L1s (e.g. CfnInferenceComponent) are ITaggableV2
-            manager = node.cdk_tag_manager  # type: ignore[attr-defined]
-        else:
+        # TagManager.of covers ITaggable and ITaggableV2 (newer L1s such as CfnInferenceComponent),
+        # including L2s whose `tags` jsii does not surface in Python (e.g. ec2.LaunchTemplate).
+        manager = TagManager.of(node)
+        if manager is None:
             if CfnResource.is_cfn_resource(node) and node.cfn_resource_type in RAW_TAGGABLE:  # type: ignore[attr-defined]
                 # CDK's own custom-resource providers emit raw CfnResources that no TagManager sees.
                 node.add_property_override(  # type: ignore[attr-defined]

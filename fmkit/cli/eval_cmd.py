@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, fail, load_or_exit, out
@@ -18,6 +19,7 @@ from fmkit.config import ConfigError, EnvironmentConfig
 from fmkit.config.evaluation import evaluated_models
 from fmkit.eval_prices import deployment_price
 
+WIDE = 150
 EXIT_THRESHOLD = 1
 EXIT_INPUT = 2
 
@@ -52,7 +54,8 @@ def _thresholds(specs: list[str], config_minimums: dict[str, float], metric_name
         except ValueError as exc:
             _bad_input(str(exc))
         minimums[metric] = value
-    known = [*metric_names, *_OPERATIONAL]
+    # Minimums only make sense where higher is better (not latency, cost or error rate).
+    known = [*metric_names, *(name for name, higher_is_better in _OPERATIONAL.items() if higher_is_better)]
     for metric in minimums:
         if metric not in known:
             close = difflib.get_close_matches(metric, known, n=1)
@@ -84,7 +87,8 @@ def evaluate(
         "--endpoint", "-e", help="NAME=URL (OpenAI-compatible), NAME=ARN or NAME=sagemaker:ENDPOINT instead of SSM.")]
     = [],  # noqa: B006
     check: Annotated[list[str], typer.Option(
-        "--check", help="Extra check: json[@TAGS], json-fenced[@TAGS], regex[:NAME][@TAGS]=PATTERN.")]
+        "--check", help="Extra check: json, json-fenced or regex:NAME=PATTERN; "
+                   "add @TAG1,TAG2 to limit it to tagged items (json@triage).")]
     = [],  # noqa: B006
     retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Re-invoke items that failed last run.")]
     = False,
@@ -160,7 +164,8 @@ def evaluate(
     summary = summarize(result, checks=checks, primary_metric=settings.metrics.primary,
                         n_resamples=settings.metrics.bootstrap_resamples)
     paths = write_reports(summary, target_dir)
-    out.print(_table(summary))
+    # Off a terminal (CI logs, pipes) rich assumes 80 columns and would truncate model names.
+    (out if out.is_terminal else Console(width=WIDE, highlight=False)).print(_table(summary))
     made, reused = sum(result.requests_made.values()), sum(result.resumed.values())
     out.print(f"{made} request(s) made, {reused} result(s) reused · reports: {paths.markdown}, {paths.html}, "
               f"{paths.json}", markup=False)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fmkit.config.deployments import Deployment
     from fmkit.config.environment import EnvironmentConfig
 
+LAMBDA_BUDGET_S = 840  # each model answers a batch's items one by one within Lambda's 900 s
 QUALITY_METRICS = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
 CHECK_RE = re.compile(r"^(json|json-fenced)(@[\w,-]+)?$|^regex(:[A-Za-z0-9_]+)?(@[\w,-]+)?=.+$")
 S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.jsonl$")
@@ -98,8 +99,9 @@ class EvaluationConfig(Strict):
     models: list[Name] | None = Field(default=None, description="Deployments to benchmark; omitted means all enabled.")
     schedule: Schedule | None = Field(
         default=None, description="EventBridge rate(...) or cron(...) (UTC) for scheduled runs; omitted: on demand.")
-    max_concurrency: int = Field(default=4, ge=1, le=100, description="Lambda batches running at once.")
-    batch_size: int = Field(default=10, ge=1, le=100, description="Dataset items per Lambda invocation.")
+    max_concurrency: int = Field(default=4, ge=1, le=100,
+                                 description="Batches in flight = requests in flight per model.")
+    batch_size: int = Field(default=5, ge=1, le=100, description="Dataset items per Lambda invocation.")
     tolerated_failure_percentage: float = Field(
         default=10, ge=0, le=100, description="Failed batches (not failed items) tolerated before the run fails.")
     max_tokens: int = Field(default=512, ge=1, le=32768, description="max_tokens sent with every request.")
@@ -122,6 +124,14 @@ class EvaluationConfig(Strict):
         if value.startswith("/") or not KEY_RE.match(value):
             raise config_error(f"'{value}' is not an S3 key of a .jsonl file", "e.g. datasets/support.jsonl")
         return value
+
+    @model_validator(mode="after")
+    def _batch_fits_in_lambda(self) -> EvaluationConfig:
+        if self.batch_size * self.timeout_s > LAMBDA_BUDGET_S:
+            raise config_error(
+                f"a batch of {self.batch_size} items x timeout_s {self.timeout_s} may outlast a Lambda run (15 min)",
+                f"keep batch_size x timeout_s <= {LAMBDA_BUDGET_S}, e.g. a smaller batch_size")
+        return self
 
     @model_validator(mode="after")
     def _thresholds_known(self) -> EvaluationConfig:

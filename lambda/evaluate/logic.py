@@ -146,7 +146,9 @@ def evaluate_batch(event: Mapping[str, Any], settings: Settings, *, s3: Any,
                    adapters: Mapping[str, ModelAdapter] | None = None) -> dict[str, Any]:
     """One Distributed Map batch: every model answers every item; one results object per model.
 
-    Failed requests are results (recorded with their error kind), never a failed batch.
+    Models run in parallel, each one item at a time, so with `max_concurrency` batches in flight
+    every model sees the same load (comparable latency and throughput). Failed requests are
+    results (recorded with their error kind), never a failed batch.
     """
     run_id = _run_id(event)
     items = [EvalItem.model_validate(raw) for raw in event["Items"]]
@@ -157,11 +159,13 @@ def evaluate_batch(event: Mapping[str, Any], settings: Settings, *, s3: Any,
             _adapters[(run_id, target.name)] = adapters[target.name]  # type: ignore[index]
         elif (run_id, target.name) not in _adapters:
             _adapters[(run_id, target.name)] = build_adapter(target, options)
-    jobs = [(t.name, item) for t in targets for item in items]
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(jobs)))) as pool:
-        records = list(pool.map(
-            lambda job: invoke_item(_adapters[(run_id, job[0])], job[0], job[1].to_request(settings.params),
-                                    job[1].id), jobs))
+
+    def answer_all(model: str) -> list[ItemRecord]:
+        adapter = _adapters[(run_id, model)]
+        return [invoke_item(adapter, model, item.to_request(settings.params), item.id) for item in items]
+
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        records = [r for model_records in pool.map(answer_all, [t.name for t in targets]) for r in model_records]
     batch = hashlib.sha256("\n".join(i.id for i in items).encode()).hexdigest()[:16]
     errors: dict[str, int] = {}
     for target in targets:

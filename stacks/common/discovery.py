@@ -13,27 +13,36 @@ from fmkit.config import EnvironmentConfig
 from fmkit.discovery import knowledge_parameter_name, parameter_name
 
 
+def discovery_json(payload: dict[str, Any]) -> str:
+    """JSON text of a discovery payload that keeps `null`s and splices in string tokens.
+
+    `Stack.to_json_string` would drop None values (jsii passes them as undefined), but readers
+    rely on every documented key being present. String tokens (ARNs, names, DNS names) are
+    embedded as-is and become an `Fn::Join`; they never contain quotes or backslashes.
+    """
+    for key, value in payload.items():
+        if value is not None and not isinstance(value, str) and cdk.Token.is_unresolved(value):
+            raise TypeError(f"discovery value {key!r} is a non-string token; pass a string")
+    return json.dumps(payload, sort_keys=True)
+
+
 def publish_endpoint(scope: Construct, config: EnvironmentConfig, deployment: str,
                      payload: dict[str, Any]) -> ssm.StringParameter:
     """SSM parameter `/fmkit/<project>/<env>/models/<deployment>/endpoint` = JSON payload."""
     return ssm.StringParameter(
         scope, "EndpointParameter",
         parameter_name=parameter_name(config.project.name, config.name, deployment),
-        string_value=cdk.Stack.of(scope).to_json_string(payload) if _has_tokens(payload) else json.dumps(
-            payload, sort_keys=True),
+        string_value=discovery_json(payload),
         description=f"fmkit endpoint of model deployment {deployment} ({config.name})",
     )
 
 
 def publish_knowledge_base(scope: Construct, config: EnvironmentConfig, name: str,
                            payload: dict[str, Any]) -> ssm.StringParameter:
+    """SSM parameter `/fmkit/<project>/<env>/knowledge/<kb>/query` = JSON payload."""
     return ssm.StringParameter(
         scope, "QueryParameter",
         parameter_name=knowledge_parameter_name(config.project.name, config.name, name),
-        string_value=cdk.Stack.of(scope).to_json_string(payload),
+        string_value=discovery_json(payload),
         description=f"fmkit query endpoint of knowledge base {name} ({config.name})",
     )
-
-
-def _has_tokens(payload: dict[str, Any]) -> bool:
-    return any(cdk.Token.is_unresolved(v) for v in payload.values() if v is not None)

@@ -9,7 +9,6 @@ the downloaded wheels), so the same code always gives the same template.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ class MissingLambdaDependencies(RuntimeError):
 def package_files(name: str) -> list[tuple[Path, str]]:
     """(file, path in the asset) of an importable pure-Python package or module and its parents'
     `__init__.py`, e.g. "fmkit.evaluate" (repo code shared with the CLI) or an sdist-only dependency."""
+    import importlib.util
+
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(f"cannot bundle {name!r}: not importable at synth time")

@@ -14,11 +14,13 @@ else
   dnf install -y -q cmake gcc-c++ git tar gzip
   git clone --quiet --depth 1 --branch "$LLAMA_CPP_VERSION" https://github.com/ggml-org/llama.cpp.git src
   cmake -S src -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-    -DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH="$ARM_ARCH" -DLLAMA_CURL=OFF \
+    -DGGML_NATIVE=OFF -DGGML_CPU_ARM_ARCH="$ARM_ARCH" -DGGML_OPENMP=OFF -DLLAMA_CURL=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON
   cmake --build build --config Release --target llama-server -j "$(nproc)"
   mkdir -p pkg/bin
   cp build/bin/llama-server pkg/bin/
+  # Static llama/ggml, no OpenMP: only glibc and libstdc++ are needed, which every AL2023 AMI has.
+  ldd pkg/bin/llama-server
   printf '%s %s\n' "$LLAMA_CPP_VERSION" "$ARM_ARCH" > pkg/VERSION
   tar -czf llama-cpp.tar.gz -C pkg bin VERSION
   aws s3 cp --only-show-errors llama-cpp.tar.gz "s3://$BUCKET/$LLAMA_KEY"

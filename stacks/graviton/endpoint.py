@@ -6,10 +6,7 @@ once llama-server answers /health, which it does after the model is loaded.
 
 from __future__ import annotations
 
-from typing import cast as typing_cast
-
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -38,18 +35,6 @@ from stacks.nag import acknowledge
 from stacks.platform import PlatformStack
 
 IDLE_MARGIN_SECONDS = 30
-
-
-class _LaunchTemplate(ec2.LaunchTemplate):
-    """LaunchTemplate whose TagManager is visible from Python.
-
-    jsii does not expose `LaunchTemplate.tags`, yet `TagManager.is_taggable` is true for it, so
-    the MandatoryTags aspect (which reads `node.tags`) would fail on a plain LaunchTemplate.
-    """
-
-    @property
-    def tags(self) -> cdk.TagManager:
-        return typing_cast(cdk.TagManager, jsii.get(self, "tags"))
 
 
 class GravitonEndpoint(Construct):
@@ -108,7 +93,7 @@ class GravitonEndpoint(Construct):
             publish_concurrency=scaling.target_concurrent_requests is not None,
             api_key_secret_arn=server.api_key_secret_arn,
         )
-        self.launch_template = _LaunchTemplate(
+        self.launch_template = ec2.LaunchTemplate(
             self, "LaunchTemplate",
             machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=ec2.AmazonLinuxCpuType.ARM_64),
             instance_type=ec2.InstanceType(deployment.instance_type),

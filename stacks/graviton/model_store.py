@@ -31,7 +31,6 @@ class ModelStore(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, platform: PlatformStack) -> None:
         super().__init__(scope, construct_id)
-        self._platform = platform
         self.bucket = s3.Bucket(
             self, "Bucket",
             encryption=s3.BucketEncryption.KMS,

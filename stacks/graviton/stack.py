@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -16,13 +15,6 @@ from stacks.graviton.endpoint import GravitonEndpoint
 from stacks.graviton.model_store import ModelStore
 from stacks.platform import PlatformStack
 from stacks.tagging import tag_deployment
-
-
-def endpoint_json(payload: dict[str, str | None]) -> str:
-    """JSON text of the discovery payload, keeping nulls, with the token-valued base_url spliced in."""
-    marker = "@@BASE_URL@@"
-    before, after = json.dumps({**payload, "base_url": marker}, sort_keys=True).split(marker)
-    return cdk.Fn.join("", [before, str(payload["base_url"]), after])
 
 
 class GravitonStack(cdk.Stack):
@@ -42,10 +34,7 @@ class GravitonStack(cdk.Stack):
                                         config=config, platform=platform, store=self.store)
             payload = {"provider": "ec2-graviton", "base_url": endpoint.base_url,
                        "api_key_secret_arn": deployment.server.api_key_secret_arn}
-            parameter = publish_endpoint(endpoint, config, name, payload)
-            # Stack.to_json_string drops None (jsii passes it as undefined); the contract wants null.
-            parameter.node.default_child.add_property_override(  # type: ignore[union-attr]
-                "Value", endpoint_json(payload))
+            publish_endpoint(endpoint, config, name, payload)
             cdk.CfnOutput(endpoint, "BaseUrl", value=endpoint.base_url,
                           description=f"OpenAI-compatible base URL of {name}")
             cdk.CfnOutput(endpoint, "ConsumerSecurityGroupId",

@@ -16,7 +16,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from fmkit.config.knowledge import AuroraConfig
-from stacks.knowledge.functions import vpc_placement
+from stacks.knowledge.functions import ensure_sqs_endpoint, vpc_placement
 from stacks.knowledge.store import VectorStore, physical_name
 from stacks.nag import acknowledge
 from stacks.platform import PlatformStack
@@ -33,6 +33,7 @@ class AuroraPgVectorStore(VectorStore):
         super().__init__(scope, construct_id)
         self.key = platform.key
         network = platform.network
+        ensure_sqs_endpoint(self, network, platform.config.platform.vpc.egress)
         self.vpc = network.vpc
         self.subnets = network.private_subnets
         self.functions_sg = ec2.SecurityGroup(

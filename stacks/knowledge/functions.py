@@ -14,6 +14,7 @@ from constructs import Construct
 from fmkit.config import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from stacks.common.python_lambda import PythonFunction
+from stacks.network import PlatformVpc
 from stacks.knowledge.nag_acks import acknowledge_function_role
 from stacks.knowledge.runtime_env import embedding_endpoint_name
 from stacks.knowledge.store import VectorStore
@@ -61,6 +62,18 @@ class KnowledgeFunctionFactory:
                 actions=["sagemaker:InvokeEndpoint"],
                 resources=[f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:endpoint/{endpoint}"])
         grantee.grant_principal.add_to_principal_policy(statement)
+
+
+def ensure_sqs_endpoint(scope: Construct, network: PlatformVpc, egress: str) -> None:
+    """Without NAT, VPC functions reach SQS (the DLQ) only through an endpoint: one per stack."""
+    stack = cdk.Stack.of(scope)
+    if egress != "none" or stack.node.try_find_child("SqsEndpoint") is not None:
+        return
+    ec2.InterfaceVpcEndpoint(
+        stack, "SqsEndpoint", vpc=network.vpc, service=ec2.InterfaceVpcEndpointAwsService.SQS,
+        private_dns_enabled=True, subnets=network.private_subnets,
+        security_groups=[network.endpoint_security_group] if network.endpoint_security_group else None,
+    )
 
 
 def vpc_placement(vpc: ec2.IVpc, subnets: ec2.SubnetSelection,

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_opensearchserverless as aoss
 from constructs import Construct
 
-from stacks.knowledge.functions import vpc_placement
+from stacks.knowledge.functions import ensure_sqs_endpoint, vpc_placement
 from stacks.knowledge.store import VectorStore, physical_name
 from stacks.platform import PlatformStack
 
@@ -32,6 +32,7 @@ class OpenSearchServerlessStore(VectorStore):
         super().__init__(scope, construct_id)
         self.name = physical_name(*name_parts, max_length=32)
         network = platform.network
+        ensure_sqs_endpoint(self, network, platform.config.platform.vpc.egress)
         self.vpc = network.vpc
         self.subnets = network.private_subnets
         self.functions_sg = ec2.SecurityGroup(self, "FunctionsSecurityGroup", vpc=self.vpc, allow_all_outbound=True,

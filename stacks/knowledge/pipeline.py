@@ -8,7 +8,6 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns as sns
@@ -62,8 +61,7 @@ class IngestPipeline(Construct):
             event_pattern=source.object_event_pattern(),
             targets=[targets.SqsQueue(self.queue, dead_letter_queue=self.dlq)],
         )
-        # EventBridge encrypts into the queue with the platform key.
-        key.grant_encrypt_decrypt(iam.ServicePrincipal("events.amazonaws.com"))
+        # (The SqsQueue target also lets events.amazonaws.com use the platform key, for this account only.)
 
         self.ingest = functions.function(
             self, "Ingest", entry="ingest", handler="handler.lambda_handler", service="knowledge-ingest",

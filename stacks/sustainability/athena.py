@@ -57,7 +57,7 @@ class CarbonAnalytics(Construct):
                 ),
             ),
         )
-        self.table.add_dependency(self.database)
+        self.table.add_resource_dependency(self.database)
         self.workgroup = athena.CfnWorkGroup(
             self, "WorkGroup", name=workgroup_name, state="ENABLED",
             description="fmkit: query AWS carbon emissions vs fmkit estimates",
@@ -83,6 +83,6 @@ class CarbonAnalytics(Construct):
             query = athena.CfnNamedQuery(self, logical, name=name, database=database_name, query_string=sql,
                                          work_group=self.workgroup.name,
                                          description="fmkit sustainability: see docs/carbon.md")
-            query.add_dependency(self.workgroup)
-            query.add_dependency(self.table)
+            query.add_resource_dependency(self.workgroup)
+            query.add_resource_dependency(self.table)
             self.queries[name] = query

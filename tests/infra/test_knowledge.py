@@ -24,6 +24,10 @@ DEV = """
 
 
 def knowledge_template(env: EnvironmentConfig, outdir: Path) -> Template:
+    return knowledge_and_platform(env, outdir)[0]
+
+
+def knowledge_and_platform(env: EnvironmentConfig, outdir: Path) -> tuple[Template, Template]:
     """Platform + Knowledge only, with cdk-nag and the mandatory tags, as the stage builds them.
 
     Isolated from the other capabilities' stacks so their work in progress never decides
@@ -50,7 +54,8 @@ def knowledge_template(env: EnvironmentConfig, outdir: Path) -> Template:
         if violations:
             raise NagViolations("\n".join(violations)) from None
         raise
-    return Template.from_json(assembly.get_stack_artifact(stack.artifact_id).template)
+    return (Template.from_json(assembly.get_stack_artifact(stack.artifact_id).template),
+            Template.from_json(assembly.get_stack_artifact(platform.artifact_id).template))
 
 
 def _kb_synth(tmp: pytest.TempPathFactory, body: str) -> Template:
@@ -68,9 +73,14 @@ def _kb_synth(tmp: pytest.TempPathFactory, body: str) -> Template:
 
 
 @pytest.fixture(scope="module")
-def s3v(default_config: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> Template:
+def s3v_pair(default_config: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> tuple[Template, Template]:
     """The default config: docs/ prefix, s3-vectors, Titan v2 (1024), pipeline mode."""
-    return knowledge_template(default_config.environment("dev"), tmp_path_factory.mktemp("cdk"))
+    return knowledge_and_platform(default_config.environment("dev"), tmp_path_factory.mktemp("cdk"))
+
+
+@pytest.fixture(scope="module")
+def s3v(s3v_pair: tuple[Template, Template]) -> Template:
+    return s3v_pair[0]
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +147,15 @@ def test_s3_vectors_index_follows_the_embedding_model(s3v: Template) -> None:
     })
     s3v.has_resource_properties("AWS::S3Vectors::VectorBucket", {
         "EncryptionConfiguration": {"SseType": "aws:kms", "KmsKeyArn": Match.any_value()}})
+
+
+def test_platform_key_lets_s3_vectors_index_and_eventbridge_deliver(s3v_pair: tuple[Template, Template]) -> None:
+    """Background indexing of an SSE-KMS vector bucket and EventBridge → encrypted SQS need the key."""
+    _, platform = s3v_pair
+    statements = json.dumps(next(iter(platform.find_resources("AWS::KMS::Key").values()))["Properties"])
+    assert '"Sid": "AllowS3VectorsIndexing"' in statements
+    assert '"Service": "indexing.s3vectors.amazonaws.com"' in statements
+    assert '"Service": "events.amazonaws.com"' in statements
 
 
 def test_landing_bucket_is_encrypted_versioned_and_sends_events(s3v: Template) -> None:
@@ -228,8 +247,7 @@ def test_least_privilege_on_index_model_and_source(s3v: Template) -> None:
     assert readers, "the query function gets a read-only statement"
     bedrock = [s for s in statements if s["Action"] == "bedrock:InvokeModel"]
     assert len(bedrock) == 3 and all(
-        json.dumps(s["Resource"]).endswith(':bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0"]]}')
-        for s in bedrock)
+        s["Resource"] == "arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0" for s in bedrock)
     objects = [s for s in statements if s["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]]
     assert objects and all("/docs/*" in json.dumps(s["Resource"]) for s in objects)
 
@@ -426,3 +444,20 @@ def test_sagemaker_embedding_endpoint_is_wired_by_name(tmp_path: Path) -> None:
     assert all("endpoint/demo-dev-embedder" in json.dumps(s["Resource"]) for s in invoke)
     assert not [s for s in _statements(template) if s["Action"] == "bedrock:InvokeModel"]
     template.has_resource_properties("AWS::S3Vectors::Index", {"Dimension": 768})
+
+
+def test_without_nat_vpc_functions_get_an_sqs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """egress none: the ingest function must still reach its DLQ, through an interface endpoint."""
+    project = """
+    name: demo
+    owner: team@example.com
+    cost_center: CC-1
+    knowledge_bases:
+      docs: {vector_store: aurora-pgvector}
+    """
+    dev = DEV + "    platform: {removal_policy: destroy, vpc: {egress: none}}\n"
+    dev = dev.replace("    platform: {removal_policy: destroy}\n", "", 1)
+    env = load_env(tmp_path_factory.mktemp("cfg"), {"project.yaml": project, "environments/dev.yaml": dev})
+    template = knowledge_template(env, tmp_path_factory.mktemp("cdk"))
+    template.has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": Match.string_like_regexp("sqs"), "VpcEndpointType": "Interface", "PrivateDnsEnabled": True})

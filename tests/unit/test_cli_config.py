@@ -78,6 +78,11 @@ def test_committed_schema_is_up_to_date() -> None:
     assert result.exit_code == 0, f"run `make schema`:\n{result.output}"
 
 
+def test_committed_config_reference_is_up_to_date() -> None:
+    result = runner.invoke(app, ["config", "reference", "--check", "-o", str(ROOT / "docs" / "config-reference.md")])
+    assert result.exit_code == 0, f"run `make schema`:\n{result.output}"
+
+
 def test_schema_is_written_and_describes_every_file_kind(config_dir: Path) -> None:
     (config_dir / "schema.json").unlink()
     result = runner.invoke(app, ["config", "schema", "--config-dir", str(config_dir)])

@@ -97,6 +97,7 @@ def test_bad_dataset_exits_2_with_line_numbers(files: dict[str, Path]) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--min-score", "rougeL"), "invalid threshold 'rougeL'"),
     (("--min-score", "rogueL=0.3"), "did you mean 'rougeL'?"),
+    (("--min-score", "latency_p95_s=2"), "unknown metric 'latency_p95_s'"),  # lower is better: not a minimum
     (("--models", "nvoa"), "did you mean 'nova'?"),
     (("--endpoint", "broken"), "invalid endpoint 'broken'"),
     (("--check", "xml"), "unknown check 'xml'"),

@@ -40,7 +40,7 @@ def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
             continue
         yield Finding(
             ("models", name, "instance_type"),
-            f"{spec.name} ({spec.arch}) where Graviton {rec.proposed} fits the model: "
+            f"[{env.name}] {spec.name} ({spec.arch}) where Graviton {rec.proposed} fits the model: "
             f"{rec.kg_co2e_delta:+.1f} kg CO2e/month, {rec.usd_delta:+.2f} $/month",
             f"use instance_type: {rec.proposed}, or list '{name}' in carbon_policy.exempt_models with a reason",
             severity,

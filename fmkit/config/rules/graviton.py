@@ -41,9 +41,6 @@ def graviton_instance_is_graviton(env: EnvironmentConfig) -> Iterator[Finding]:
             size = model.instance_type.split(".")[-1]
             yield Finding(path, f"'{model.instance_type}' is {spec.arch} ({spec.processor}), not Graviton",
                           f"use an arm64 Graviton family of similar size, e.g. c7g.{size}")
-        elif spec.has_gpu:
-            yield Finding(path, f"'{model.instance_type}' has GPUs llama.cpp on this path would not use",
-                          "use a CPU Graviton family: c7g, m7g, r7g, c8g, m8g, r8g")
 
 
 @rule("graviton-instance-in-region")

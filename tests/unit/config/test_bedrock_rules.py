@@ -54,6 +54,16 @@ def test_minimal_bedrock_model_has_safe_defaults(tmp_path: Path) -> None:
     assert chat.consumers.app_role is None and chat.consumers.role_arns == []
 
 
+def test_guardrail_is_enforced_in_iam_unless_switched_off(tmp_path: Path) -> None:
+    guarded = model(f"model_id: {NOVA}\ncross_region: geo\nguardrail:\n  word_filters: {{profanity: true}}")
+    env = load_env(tmp_path / "on", {"models/chat.yaml": guarded})
+    chat = env.models["chat"]
+    assert isinstance(chat, BedrockDeployment) and chat.guardrail is not None and chat.guardrail.enforce is True
+    env = load_env(tmp_path / "off", {"models/chat.yaml": guarded + "\n  enforce: false"})
+    chat = env.models["chat"]
+    assert isinstance(chat, BedrockDeployment) and chat.guardrail is not None and chat.guardrail.enforce is False
+
+
 def test_guardrail_strength_must_be_known(tmp_path: Path) -> None:
     where, message, hint, _ = only(tmp_path, {"models/chat.yaml": model(f"""
 model_id: {NOVA}

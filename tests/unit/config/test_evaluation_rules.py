@@ -82,6 +82,7 @@ metrics: {primary: bleu, checks: [json@triage]}
     ("metrics: {primary: meteor}", "unknown primary metric 'meteor'"),
     ("metrics: {checks: [xml]}", "'xml' is not a check"),
     ("max_concurrency: 0", "greater than or equal to 1"),
+    ("batch_size: 50", "a batch of 50 items x timeout_s 120 may outlast a Lambda run"),
 ])
 def test_field_errors_point_at_the_line(tmp_path: Path, line: str, message: str) -> None:
     found = problems(tmp_path, line)

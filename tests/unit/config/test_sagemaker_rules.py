@@ -224,3 +224,54 @@ def test_every_sagemaker_rule_has_a_test() -> None:
 
     tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
     assert {r for r in RULES if r.startswith("sagemaker-")} <= tested
+
+
+ASYNC_CPU = "async: {max_concurrent_invocations_per_instance: 2}\n"
+
+
+def test_rule_sagemaker_hosting_mode_backlog_metric_needs_async(tmp_path: Path) -> None:
+    extra = "autoscaling:\n  min: 1\n  max: 2\n  metric: backlog_per_instance\n"
+    problem = only(errors(tmp_path, jumpstart(extra=extra)), "sagemaker-hosting-mode")
+    at(problem, "models/m.yaml", 8)
+    assert "backlog_per_instance measures an async endpoint's queue" in problem.message
+
+
+def test_rule_sagemaker_hosting_mode_async_has_no_concurrent_requests_metric(tmp_path: Path) -> None:
+    extra = ASYNC_CPU + "autoscaling:\n  min: 1\n  max: 2\n  metric: concurrent_requests\n"
+    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", extra)), "sagemaker-hosting-mode")
+    at(problem, "models/m.yaml", 9)
+    assert "an async endpoint's load is its queue" in problem.message
+
+
+def test_rule_sagemaker_autoscaling_bounds_async_may_scale_to_zero(tmp_path: Path) -> None:
+    extra = ASYNC_CPU + "autoscaling:\n  min: 0\n  max: 2\n"
+    model = load(tmp_path, {"models/m.yaml": jumpstart(BGE, "ml.c6i.xlarge", extra)}).environment("dev").models["m"]
+    assert isinstance(model, SageMakerDeployment)
+    assert model.mode == "async" and model.scales_to_zero and model.scaling_metric == "backlog_per_instance"
+
+
+def test_realtime_default_metric_is_high_resolution_concurrency(tmp_path: Path) -> None:
+    model = load(tmp_path, {"models/m.yaml": jumpstart(extra="autoscaling: {min: 1, max: 2}\n")}).environment("dev")
+    deployment = model.models["m"]
+    assert isinstance(deployment, SageMakerDeployment)
+    assert deployment.scaling_metric == "concurrent_requests" and not deployment.scales_to_zero
+
+
+def test_async_response_in_notification_needs_notifications(tmp_path: Path) -> None:
+    extra = "async: {include_response_in_notification: true}\n"
+    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", extra)))
+    at(problem, "models/m.yaml", 5)
+    assert "include_response_in_notification needs notifications: true" in problem.message
+
+
+def test_every_jumpstart_entry_resolves_its_serving_image_offline() -> None:
+    """Catalog container versions must be ones sagemaker-core knows (TGI 2.0.3 was not)."""
+    from fmkit.catalog.jumpstart import all_jumpstart_models
+    from fmkit.sagemaker_images import URI_RE, _retrieve
+
+    for entry in all_jumpstart_models().values():
+        for region in sorted({"us-east-1", "eu-west-1"} & entry.regions):
+            uri = _retrieve(entry.framework, entry.framework_version, region, entry.default_instance_type)
+            match = URI_RE.match(uri)
+            assert match is not None and match["region"] == region, (entry.model_id, uri)
+            assert entry.framework_version.split("-")[0] in match["tag"], (entry.model_id, uri)

@@ -56,11 +56,13 @@ class PlatformVpc(Construct):
                 self, "EndpointSg", vpc=self.vpc, allow_all_outbound=False,
                 description="Interface endpoints: HTTPS from inside the VPC only",
             )
+            # The configured CIDR literal (not the VPC's token), so cdk-nag can evaluate the rule.
             self.endpoint_security_group.add_ingress_rule(
-                ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
+                ec2.Peer.ipv4(config.cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
             for name, service in INTERFACE_ENDPOINTS.items():
                 self.vpc.add_interface_endpoint(
                     name, service=service, private_dns_enabled=True,
+                    open=False,  # the security group above already allows HTTPS from the VPC
                     security_groups=[self.endpoint_security_group],
                     subnets=ec2.SubnetSelection(subnet_type=private_type),
                 )

@@ -14,10 +14,10 @@ from constructs import Construct
 from fmkit.config import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from stacks.common.python_lambda import PythonFunction
-from stacks.network import PlatformVpc
 from stacks.knowledge.nag_acks import acknowledge_function_role
 from stacks.knowledge.runtime_env import embedding_endpoint_name
 from stacks.knowledge.store import VectorStore
+from stacks.network import PlatformVpc
 
 SHARED = ("knowledge_common",)
 
@@ -72,6 +72,7 @@ def ensure_sqs_endpoint(scope: Construct, network: PlatformVpc, egress: str) -> 
     ec2.InterfaceVpcEndpoint(
         stack, "SqsEndpoint", vpc=network.vpc, service=ec2.InterfaceVpcEndpointAwsService.SQS,
         private_dns_enabled=True, subnets=network.private_subnets,
+        open=False,  # the platform's endpoint security group already allows HTTPS from the VPC
         security_groups=[network.endpoint_security_group] if network.endpoint_security_group else None,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -71,7 +71,9 @@ def default_templates(default_config: LoadedConfig, tmp_path_factory: pytest.Tem
 
 
 @pytest.fixture
-def synth_environment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def synth_environment(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[EnvironmentConfig], dict[str, Template]]:
     """Synthesize one custom EnvironmentConfig (nag on, bundling off)."""
 
     def _synth(env: EnvironmentConfig) -> dict[str, Template]:

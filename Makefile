@@ -31,12 +31,15 @@ lambda-deps: $(VENV)/.installed  ## Pre-fetch arm64 wheels for the Lambda functi
 synth: install lambda-deps  ## Synthesize every environment, run cdk-nag + cfn-lint, print a summary
 	$(PY) scripts/synth_all.py
 
-test: install lambda-deps  ## Run the whole test suite
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+test: install lambda-deps lint  ## Lint, then run the whole test suite
+	$(VENV)/bin/pytest -q -n 2
 
-lint: install  ## ruff + mypy
+LAMBDAS := $(sort $(dir $(wildcard lambda/*/*.py)))
+
+lint: $(VENV)/.installed  ## ruff + mypy (fmkit, stacks, scripts, tests and every Lambda)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy fmkit stacks app.py
+	$(VENV)/bin/mypy fmkit stacks app.py scripts bench tests
+	for dir in $(LAMBDAS); do MYPYPATH=lambda $(VENV)/bin/mypy --explicit-package-bases $$dir || exit 1; done
 
 bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
 	$(PY) bench/run_all.py

@@ -19,7 +19,10 @@ class Region:
 @cache
 def all_regions() -> dict[str, Region]:
     data = load_catalog("regions.json")
-    return {code: Region(code=code, name=v["name"], geo=v["geo"], zones=tuple(v["zones"])) for code, v in data["regions"].items()}
+    return {
+        code: Region(code=code, name=v["name"], geo=v["geo"], zones=tuple(v["zones"]))
+        for code, v in data["regions"].items()
+    }
 
 
 def is_known_region(code: str) -> bool:

@@ -36,11 +36,20 @@ def profile_description(*words: str) -> str:
     return text[:200].rstrip(" _-")
 
 
-def profile_name(prefix: str, deployment: str, copy_from: str) -> str:
+def profile_name(prefix: str, deployment: str, source: str) -> str:
     """A new source replaces the profile, and CloudFormation creates the replacement before
-    deleting the old one: a suffix derived from the source keeps the two names distinct."""
-    suffix = hashlib.sha256(copy_from.encode()).hexdigest()[:6]
+    deleting the old one: a suffix derived from the source keeps the two names distinct.
+
+    `source` must be token-free (a model or profile id, not an ARN with `${Token[…]}`), or the
+    name would change from one synthesis to the next.
+    """
+    suffix = hashlib.sha256(source.encode()).hexdigest()[:6]
     return f"{bounded_name(prefix, deployment, max_length=57)}-{suffix}"
+
+
+def _source_identity(route: BedrockRoute) -> str:
+    """What the profile copies from, without tokens: the system profile or the model + region."""
+    return route.system_profile_id or f"{route.model_id}@{route.source_region}"
 
 
 class BedrockModelAccess(Construct):
@@ -56,7 +65,7 @@ class BedrockModelAccess(Construct):
         copy_from = copy_from_arn(route, stack.partition, config.account)
         self.profile = bedrock.CfnApplicationInferenceProfile(
             self, "InferenceProfile",
-            inference_profile_name=profile_name(config.stack_prefix, name, copy_from),
+            inference_profile_name=profile_name(config.stack_prefix, name, _source_identity(route)),
             description=profile_description("fmkit", config.project.name, config.name, name, deployment.model_id),
             model_source=bedrock.CfnApplicationInferenceProfile.InferenceProfileModelSourceProperty(
                 copy_from=copy_from),

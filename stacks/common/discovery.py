@@ -23,7 +23,7 @@ def discovery_json(payload: dict[str, Any]) -> str:
     for key, value in payload.items():
         if value is not None and not isinstance(value, str) and cdk.Token.is_unresolved(value):
             raise TypeError(f"discovery value {key!r} is a non-string token; pass a string")
-    return json.dumps(payload, sort_keys=True)
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
 def publish_endpoint(scope: Construct, config: EnvironmentConfig, deployment: str,

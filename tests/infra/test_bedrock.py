@@ -392,11 +392,12 @@ def test_endpoint_is_published_to_ssm(dev: Template) -> None:
     assert '\\"provider\\":\\"bedrock\\"' in value
 
 
-def test_endpoint_without_guardrail_omits_it(custom: Template) -> None:
-    """CDK drops nulls from token-bearing JSON: readers treat a missing guardrail_id as none."""
+def test_endpoint_without_guardrail_publishes_null(custom: Template) -> None:
+    """Every documented key is present: a model without a guardrail says so with null."""
     parameter = one(custom, "AWS::SSM::Parameter", Name="/fmkit/demo/dev/models/micro/endpoint")
     body = "".join(p for p in parameter["Properties"]["Value"]["Fn::Join"][1] if isinstance(p, str))
-    assert '"inference_profile_arn":"' in body and "guardrail" not in body
+    assert '"inference_profile_arn":"' in body
+    assert '"guardrail_id":null' in body and '"guardrail_version":null' in body
 
 
 def test_stack_outputs_profile_and_guardrail(dev: Template) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aws_cdk.assertions import Template
 
 MANDATORY = {
@@ -12,7 +15,7 @@ MANDATORY = {
 }
 
 
-def _tags(resource: dict) -> dict[str, str] | None:
+def _tags(resource: Mapping[str, Any]) -> dict[str, str] | None:
     tags = resource.get("Properties", {}).get("Tags")
     if isinstance(tags, list):
         return {t["Key"]: t["Value"] for t in tags if isinstance(t, dict) and "Key" in t}

@@ -52,12 +52,12 @@ def test_removal_policy_follows_config(default_templates: dict[str, Template]) -
     assert next(iter(prod_key.values()))["DeletionPolicy"] == "Retain"
 
 
-def test_environment_account_and_region_come_from_config(default_config) -> None:  # type: ignore[no-untyped-def]
+def test_environment_account_and_region_come_from_config(default_config) -> None:
     assert default_config.environment("dev").region == "eu-west-1"
     assert default_config.environment("prod").account == "222222222222"
 
 
-def test_vpc_is_only_created_when_a_capability_asks(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]
+def test_vpc_is_only_created_when_a_capability_asks(tmp_path: Path, synth_environment) -> None:
     templates = synth_environment(load_env(tmp_path, {}))
     templates["Platform"].resource_count_is("AWS::EC2::VPC", 0)
     templates["Platform"].resource_count_is("AWS::EC2::NatGateway", 0)
@@ -88,7 +88,7 @@ def test_pinned_zones_are_used_verbatim(tmp_path: Path) -> None:
     assert zones == {"eu-west-1b", "eu-west-1c"}
 
 
-def test_vpc_egress_none_uses_endpoints_and_no_nat(tmp_path: Path, synth_environment) -> None:  # type: ignore[no-untyped-def]
+def test_vpc_egress_none_uses_endpoints_and_no_nat(tmp_path: Path, synth_environment) -> None:
     import aws_cdk as cdk
 
     from stacks.platform import PlatformStack

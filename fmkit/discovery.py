@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def parameter_name(project: str, env: str, deployment: str) -> str:
-    """SSM parameter holding a deployment's endpoint JSON (see docs/CONTRACT.md)."""
+    """SSM parameter holding a deployment's endpoint JSON (see docs/contributing.md)."""
     return f"/fmkit/{project}/{env}/models/{deployment}/endpoint"
 
 

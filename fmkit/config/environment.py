@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from fmkit.catalog.regions import all_regions, is_known_region
 from fmkit.config.base import Name, Strict, config_error
@@ -34,11 +34,15 @@ def check_region(value: str) -> str:
     return value
 
 
+AccountId = Annotated[str, AfterValidator(check_account)]
+RegionName = Annotated[str, AfterValidator(check_region)]
+
+
 class EnvironmentFile(Strict):
     """What `environments/<name>.yaml` may contain (overlays are merged before validation)."""
 
-    account: str = Field(description="12-digit AWS account id (quoted).")
-    region: str = Field(description="AWS region, e.g. eu-west-1.")
+    account: AccountId = Field(description="12-digit AWS account id (quoted).")
+    region: RegionName = Field(description="AWS region, e.g. eu-west-1.")
     platform: PlatformConfig = Field(default_factory=PlatformConfig)
     project: dict[str, Any] = Field(
         default_factory=dict, description="Overlay deep-merged into project.yaml for this environment."
@@ -47,36 +51,17 @@ class EnvironmentFile(Strict):
         default_factory=dict, description="Per-model overlays deep-merged into models/<name>.yaml."
     )
 
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return check_region(value)
 
 
 class EnvironmentConfig(Strict):
     """One environment, fully resolved: what stacks, plan and eval consume."""
 
     name: Name
-    account: str
-    region: str
+    account: AccountId
+    region: RegionName
     platform: PlatformConfig = Field(default_factory=PlatformConfig)
     project: ProjectConfig
     models: dict[Name, Deployment] = Field(default_factory=dict)
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return check_region(value)
 
     def enabled_models(self) -> dict[str, Deployment]:
         """Deployments that exist in this environment (enabled and listed for it)."""

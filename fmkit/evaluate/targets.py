@@ -1,7 +1,7 @@
 """What to call: deployments discovered through SSM, or endpoints given on the command line.
 
 Deployed stacks publish `/fmkit/<project>/<env>/models/<deployment>/endpoint` (JSON, see
-docs/CONTRACT.md "Runtime discovery convention"); `resolve_targets_from_ssm` reads those.
+docs/contributing.md "Runtime discovery convention"); `resolve_targets_from_ssm` reads those.
 `parse_endpoint_override` builds the same `Target` from `name=URL` so a local llama-server can
 be benchmarked with no AWS account at all.
 """
@@ -104,7 +104,7 @@ class Target(BaseModel):
 
 
 def endpoint_parameter_name(project: str, env: str, deployment: str) -> str:
-    """The SSM parameter a deployment publishes (docs/CONTRACT.md, runtime discovery)."""
+    """The SSM parameter a deployment publishes (docs/contributing.md, runtime discovery)."""
     return parameter_name(project, env, deployment)
 
 

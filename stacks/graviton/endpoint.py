@@ -70,14 +70,12 @@ class GravitonEndpoint(Construct):
         listen_port = 443 if exposure.certificate_arn else 80
         alb_sg.add_ingress_rule(self.consumer_security_group, ec2.Port.tcp(listen_port), "Consumers")
         self.consumer_security_group.add_egress_rule(alb_sg, ec2.Port.tcp(listen_port), f"To the {name} endpoint")
+        # Internal default: the VPC's CIDR from config (a literal, so cdk-nag can check the rule).
         cidrs = exposure.allowed_cidrs if exposure.allowed_cidrs is not None else (
-            [vpc.vpc_cidr_block] if exposure.mode == "internal" else [])
+            [config.platform.vpc.cidr] if exposure.mode == "internal" else [])
         for cidr in cidrs:
             alb_sg.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(listen_port), "Allowed clients")
-        if exposure.allowed_cidrs is None and exposure.mode == "internal":
-            acknowledge(alb_sg, "AwsSolutions-EC23",
-                        "Internal load balancer: ingress is the VPC CIDR (a token nag cannot evaluate), not 0.0.0.0/0")
-        elif "0.0.0.0/0" in cidrs:
+        if "0.0.0.0/0" in cidrs:
             acknowledge(alb_sg, "AwsSolutions-EC23",
                         "exposure.allowed_cidrs lists 0.0.0.0/0 explicitly in config (fmkit validate warns about it)")
         alb_sg.add_egress_rule(instance_sg, ec2.Port.tcp(server.port), "To llama-server")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import cx_api
 from aws_cdk.assertions import Template
 
 from fmkit.config import EnvironmentConfig, LoadedConfig, load_config
@@ -33,30 +34,53 @@ def _nag_violations(outdir: Path) -> list[str]:
     return lines
 
 
+def new_app(outdir: Path, *, bundle: bool = False) -> cdk.App:
+    """An app with cdk.json's context (feature flags), as `cdk synth` builds it; bundling off unless asked."""
+    context = dict(CDK_CONTEXT)
+    if not bundle:
+        context["aws:cdk:bundling-stacks"] = []
+    return cdk.App(outdir=str(outdir), context=context)
+
+
+def synth_checked(app: cdk.App, outdir: Path) -> cx_api.CloudAssembly:
+    """Synthesize `app`; raise NagViolations listing any unacknowledged cdk-nag finding."""
+    try:
+        return app.synth()
+    except RuntimeError:
+        violations = _nag_violations(outdir)
+        if violations:
+            raise NagViolations("\n".join(violations)) from None
+        raise
+
+
+def templates_of(assembly: cx_api.CloudAssembly, stacks: dict[str, cdk.Stack]) -> dict[str, Template]:
+    return {name: Template.from_json(assembly.get_stack_artifact(stack.artifact_id).template)
+            for name, stack in stacks.items()}
+
+
 def synth(environments: Iterable[EnvironmentConfig], outdir: Path, *, bundle: bool = False) -> dict[str, Template]:
     """Synthesize environments into `outdir`; return "<env>/<StackId>" → Template.
 
     Raises NagViolations when cdk-nag reports an unacknowledged finding. Bundling of Lambda
     assets is skipped unless `bundle` (the smoke test bundles for real).
     """
-    context = dict(CDK_CONTEXT)
-    if not bundle:
-        context["aws:cdk:bundling-stacks"] = []
-    app = cdk.App(outdir=str(outdir), context=context)
+    app = new_app(outdir, bundle=bundle)
     stages = build_app(app, environments)
-    try:
-        app.synth()
-    except RuntimeError as exc:
-        violations = _nag_violations(outdir)
-        if violations:
-            raise NagViolations("\n".join(violations)) from None
-        raise exc
-    templates: dict[str, Template] = {}
-    for env_name, stage in stages.items():
-        for stack_id, stack in stage.stacks.items():
-            artifact = app.synth().get_stack_artifact(stack.artifact_id)
-            templates[f"{env_name}/{stack_id}"] = Template.from_json(artifact.template)
-    return templates
+    assembly = synth_checked(app, outdir)
+    return templates_of(assembly, {f"{env_name}/{stack_id}": stack for env_name, stage in stages.items()
+                                   for stack_id, stack in stage.stacks.items()})
+
+
+def only_provider(env: EnvironmentConfig, provider: str, *, opt_in_stacks: bool = True) -> EnvironmentConfig:
+    """The environment with only its `provider` models and no knowledge bases (and, unless
+    `opt_in_stacks`, no evaluation or sustainability stack), so other capabilities cannot
+    decide a capability's tests."""
+    update: dict[str, object] = {"knowledge_bases": {}}
+    if not opt_in_stacks:
+        update["evaluation"] = env.project.evaluation.model_copy(update={"enabled": False})
+        update["sustainability"] = env.project.sustainability.model_copy(update={"enabled": False})
+    models = {name: model for name, model in env.models.items() if model.provider == provider}
+    return env.model_copy(update={"models": models, "project": env.project.model_copy(update=update)})
 
 
 @pytest.fixture(scope="session")

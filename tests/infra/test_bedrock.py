@@ -15,7 +15,6 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
-from cdk_nag import AwsSolutionsChecks
 
 from fmkit.catalog import bedrock as catalog
 from fmkit.config import EnvironmentConfig, load_config
@@ -24,9 +23,9 @@ from stacks.bedrock.guardrail import Guardrail
 from stacks.bedrock.model_access import profile_name
 from stacks.bedrock.stack import BedrockStack
 from stacks.platform import PlatformStack
-from stacks.tagging import MandatoryTags
 from tests.helpers import load_env
-from tests.infra.conftest import CDK_CONTEXT, ROOT, NagViolations, _nag_violations
+from tests.infra.conftest import ROOT, only_provider
+from tests.infra.conftest import synth as synth_environments
 
 NOVA = "amazon.nova-lite-v1:0"
 SONNET4 = "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -65,27 +64,8 @@ CUSTOM_FILES: dict[str, str | None] = {
 
 
 def synth(environments: list[EnvironmentConfig], outdir: Path) -> dict[str, Template]:
-    """Platform + Bedrock per environment, with cdk-nag; "<env>/<StackId>" → Template."""
-    app = cdk.App(outdir=str(outdir), context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
-    stacks: dict[str, cdk.Stack] = {}
-    for env in environments:
-        stage = cdk.Stage(app, env.name, env=cdk.Environment(account=env.account, region=env.region))
-        platform = PlatformStack(stage, "Platform", config=env, stack_name=f"{env.stack_prefix}-platform")
-        stacks[f"{env.name}/Platform"] = platform
-        if env.enabled_by_provider("bedrock"):
-            stacks[f"{env.name}/Bedrock"] = BedrockStack(stage, "Bedrock", config=env, platform=platform,
-                                                         stack_name=f"{env.stack_prefix}-bedrock")
-        cdk.Aspects.of(stage).add(MandatoryTags(env))
-    try:
-        assembly = app.synth()
-    except RuntimeError:
-        violations = _nag_violations(outdir)
-        if violations:
-            raise NagViolations("\n".join(violations)) from None
-        raise
-    return {name: Template.from_json(assembly.get_stack_artifact(stack.artifact_id).template)
-            for name, stack in stacks.items()}
+    """Platform + Bedrock per environment (nothing else), with cdk-nag; "<env>/<StackId>" → Template."""
+    return synth_environments([only_provider(env, "bedrock", opt_in_stacks=False) for env in environments], outdir)
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,13 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from fmkit.config import EnvironmentConfig, LoadedConfig
+from fmkit.config import LoadedConfig
 from tests.helpers import load_env
+from tests.infra.conftest import only_provider
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/12345678-1234-1234-1234-123456789012"
 SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:llm-key-AbCdEf"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/12345678-1234-1234-1234-123456789012"
-
-
-def graviton_only(env: EnvironmentConfig) -> EnvironmentConfig:
-    """The environment with only its Graviton models, so other capabilities' work cannot break these tests."""
-    models = {k: v for k, v in env.models.items() if v.provider == "ec2-graviton"}
-    project = env.project.model_copy(update={"knowledge_bases": {}})
-    return env.model_copy(update={"models": models, "project": project})
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +23,7 @@ def default_graviton(default_config: LoadedConfig, tmp_path_factory: pytest.Temp
     """The default config's Graviton stacks (dev and prod), synthesized with cdk-nag on."""
     from tests.infra.conftest import synth
 
-    environments = [graviton_only(env) for env in default_config.environments.values()]
+    environments = [only_provider(env, "ec2-graviton") for env in default_config.environments.values()]
     templates = synth(environments, tmp_path_factory.mktemp("cdk-graviton-default"))
     return {key: t for key, t in templates.items() if key.endswith("/Graviton")}
 

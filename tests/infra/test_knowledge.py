@@ -14,7 +14,7 @@ from aws_cdk.assertions import Match, Template
 
 from fmkit.config import EnvironmentConfig, LoadedConfig
 from tests.helpers import load_env
-from tests.infra.conftest import CDK_CONTEXT, ROOT, NagViolations, _nag_violations
+from tests.infra.conftest import ROOT, new_app, synth_checked, templates_of
 
 DEV = """
     account: "111111111111"
@@ -27,11 +27,12 @@ def knowledge_template(env: EnvironmentConfig, outdir: Path) -> Template:
     return knowledge_and_platform(env, outdir)[0]
 
 
-def knowledge_and_platform(env: EnvironmentConfig, outdir: Path, *, nag: bool = True) -> tuple[Template, Template]:
+def knowledge_and_platform(env: EnvironmentConfig, outdir: Path) -> tuple[Template, Template]:
     """Platform + Knowledge only, with cdk-nag and the mandatory tags, as the stage builds them.
 
-    Isolated from the other capabilities' stacks so their work in progress never decides
-    these tests; raises NagViolations for any unacknowledged finding in ours.
+    Isolated from the other capabilities' stacks so their work never decides these tests, while
+    the config keeps every model (a SageMaker embedding is referenced by its deployment);
+    raises NagViolations for any unacknowledged finding in ours.
     """
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
@@ -40,23 +41,15 @@ def knowledge_and_platform(env: EnvironmentConfig, outdir: Path, *, nag: bool = 
     from stacks.platform import PlatformStack
     from stacks.tagging import MandatoryTags
 
-    app = cdk.App(outdir=str(outdir), context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
-    if nag:
-        cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    app = new_app(outdir)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     stage = cdk.Stage(app, env.name, env=cdk.Environment(account=env.account, region=env.region))
     platform = PlatformStack(stage, "Platform", config=env, stack_name=f"{env.stack_prefix}-platform")
     stack = KnowledgeStack(stage, "Knowledge", config=env, platform=platform,
                            stack_name=f"{env.stack_prefix}-knowledge")
     cdk.Aspects.of(stage).add(MandatoryTags(env))
-    try:
-        assembly = app.synth()
-    except RuntimeError:
-        violations = _nag_violations(outdir)
-        if violations:
-            raise NagViolations("\n".join(violations)) from None
-        raise
-    return (Template.from_json(assembly.get_stack_artifact(stack.artifact_id).template),
-            Template.from_json(assembly.get_stack_artifact(platform.artifact_id).template))
+    templates = templates_of(synth_checked(app, outdir), {"Knowledge": stack, "Platform": platform})
+    return templates["Knowledge"], templates["Platform"]
 
 
 def _kb_synth(tmp: pytest.TempPathFactory, body: str) -> Template:

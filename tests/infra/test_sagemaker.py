@@ -16,21 +16,16 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from sagemaker.core import image_uris
 
-from fmkit.config import EnvironmentConfig, LoadedConfig
+from fmkit.config import LoadedConfig
 from tests.helpers import load
-from tests.infra.conftest import synth
+from tests.infra.conftest import only_provider, synth
 
 SAGEMAKER = "AWS::SageMaker::"
 
 
-def sagemaker_only(env: EnvironmentConfig) -> EnvironmentConfig:
-    project = env.project.model_copy(update={"knowledge_bases": {}})
-    return env.model_copy(update={"models": env.enabled_by_provider("sagemaker"), "project": project})
-
-
 @pytest.fixture(scope="module")
 def default(default_config: LoadedConfig, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
-    envs = [sagemaker_only(e) for e in default_config.environments.values()]
+    envs = [only_provider(e, "sagemaker") for e in default_config.environments.values()]
     return synth(envs, tmp_path_factory.mktemp("cdk-sagemaker-default"))
 
 

@@ -142,6 +142,23 @@ def register_vector(conn: Any) -> bool:
     return True
 
 
+def _chunk_metadata(version: DocumentVersion, item: EmbeddedChunk, prefixes: list[str]) -> dict[str, Any]:
+    """The metadata every store keeps beside a chunk's vector (S3 Vectors and OpenSearch alike)."""
+    return {
+        "kind": "chunk",
+        "bucket": version.bucket,
+        "key": version.key,
+        "key_prefixes": prefixes,
+        "version_id": version.version_id or "",
+        "chunk_index": item.chunk.index,
+        "content_hash": item.chunk.content_hash,
+        "fingerprint": version.fingerprint,
+        "doc_type": version.doc_type,
+        "section": item.chunk.section,
+        "text": item.chunk.text,
+    }
+
+
 def _normalised(vector: Sequence[float]) -> list[float]:
     norm = math.sqrt(sum(float(v) * float(v) for v in vector))
     return [float(v) / norm for v in vector] if norm else [float(v) for v in vector]
@@ -680,19 +697,7 @@ class S3VectorsStore:
             {
                 "key": self._chunk_key(doc_id, item.chunk.index),
                 "data": {"float32": [float(v) for v in item.vector]},
-                "metadata": {
-                    "kind": "chunk",
-                    "bucket": version.bucket,
-                    "key": version.key,
-                    "key_prefixes": prefixes,
-                    "version_id": version.version_id or "",
-                    "chunk_index": item.chunk.index,
-                    "content_hash": item.chunk.content_hash,
-                    "fingerprint": version.fingerprint,
-                    "doc_type": version.doc_type,
-                    "section": item.chunk.section,
-                    "text": item.chunk.text,
-                },
+                "metadata": _chunk_metadata(version, item, prefixes),
             }
             for item in chunks
         ]
@@ -982,19 +987,9 @@ class OpenSearchStore:
             lines.append({"index": {"_index": self.index}})
             lines.append(
                 {
-                    "kind": "chunk",
+                    **_chunk_metadata(version, item, prefixes),
                     "generation": generation,
                     "source_key": doc_id,
-                    "bucket": version.bucket,
-                    "key": version.key,
-                    "key_prefixes": prefixes,
-                    "version_id": version.version_id or "",
-                    "chunk_index": item.chunk.index,
-                    "content_hash": item.chunk.content_hash,
-                    "fingerprint": version.fingerprint,
-                    "doc_type": version.doc_type,
-                    "section": item.chunk.section,
-                    "text": item.chunk.text,
                     "embedding": _normalised(item.vector),
                 }
             )

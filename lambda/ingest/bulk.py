@@ -36,8 +36,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from knowledge_common.embedding import Embedder
 from knowledge_common.errors import PermanentError
-from knowledge_common.ingest import Ingestor, ObjectSource, S3ObjectSource
-from knowledge_common.runtime import build_embedder, build_store
+from knowledge_common.ingest import Ingestor, ObjectSource, build_ingestor
 from knowledge_common.settings import Settings
 from knowledge_common.stores import VectorStore
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
@@ -68,17 +67,8 @@ def configure(
     store: VectorStore | None = None,
 ) -> Ingestor:
     global _ingestor
-    settings = settings or Settings.from_env()
-    store = store or build_store(settings)
-    if settings.ensure_schema:
-        store.ensure_schema()
-    _ingestor = Ingestor(
-        settings,
-        source=source or S3ObjectSource(),
-        embedder=embedder or build_embedder(settings),
-        store=store,
-        logger=logger,
-    )
+    _ingestor = build_ingestor(settings or Settings.from_env(), source=source, embedder=embedder, store=store,
+                               logger=logger)
     return _ingestor
 
 

@@ -34,9 +34,8 @@ from knowledge_common.deadletter import DeadLetterQueue
 from knowledge_common.embedding import Embedder
 from knowledge_common.errors import MalformedEvent, PermanentError
 from knowledge_common.events import ObjectEvent, parse_event
-from knowledge_common.ingest import Ingestor, ObjectSource, S3ObjectSource
+from knowledge_common.ingest import Ingestor, ObjectSource, build_ingestor
 from knowledge_common.models import IngestResult
-from knowledge_common.runtime import build_embedder, build_store
 from knowledge_common.settings import Settings
 from knowledge_common.stores import VectorStore
 
@@ -69,16 +68,7 @@ def configure(
     global _runtime
     settings = settings or Settings.from_env()
     settings.require("DLQ_URL")
-    store = store or build_store(settings)
-    if settings.ensure_schema:
-        store.ensure_schema()
-    ingestor = Ingestor(
-        settings,
-        source=source or S3ObjectSource(),
-        embedder=embedder or build_embedder(settings),
-        store=store,
-        logger=logger,
-    )
+    ingestor = build_ingestor(settings, source=source, embedder=embedder, store=store, logger=logger)
     queue = dlq or DeadLetterQueue(settings.dlq_url or "")
 
     def process(event: ObjectEvent, record: SQSRecord) -> dict[str, Any]:

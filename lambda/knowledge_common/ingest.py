@@ -37,6 +37,7 @@ from .errors import UnparseableDocument
 from .events import ObjectEvent
 from .models import DocumentVersion, EmbeddedChunk, IngestResult, Position, source_key_of
 from .parsing import parse_document
+from .runtime import build_embedder, build_store
 from .settings import Settings
 from .stores import VectorStore
 
@@ -308,3 +309,24 @@ class Ingestor:
 def ingest_many(ingestor: Ingestor, items: Sequence[tuple[str, str, str | None]]) -> list[IngestResult]:
     """Convenience for scripts/bench: ingest (bucket, key, version_id) items in order."""
     return [ingestor.ingest(bucket, key, version_id) for bucket, key, version_id in items]
+
+
+def build_ingestor(
+    settings: Settings,
+    *,
+    source: ObjectSource | None = None,
+    embedder: Embedder | None = None,
+    store: VectorStore | None = None,
+    logger: Any | None = None,
+) -> Ingestor:
+    """Cold-start wiring shared by the SQS handler and the bulk item handler (tests pass fakes)."""
+    store = store or build_store(settings)
+    if settings.ensure_schema:
+        store.ensure_schema()
+    return Ingestor(
+        settings,
+        source=source or S3ObjectSource(),
+        embedder=embedder or build_embedder(settings),
+        store=store,
+        logger=logger,
+    )

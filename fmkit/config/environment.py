@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field
 
 from fmkit.catalog.regions import all_regions, is_known_region
 from fmkit.config.base import Name, Strict, config_error
+from fmkit.config.deployment_base import DeploymentBase
 from fmkit.config.deployments import Deployment
 from fmkit.config.platform import PlatformConfig
 from fmkit.config.project import ProjectConfig
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
+D = TypeVar("D", bound=DeploymentBase)
 
 
 def check_account(value: str) -> str:
@@ -70,6 +72,11 @@ class EnvironmentConfig(Strict):
             for name, model in self.models.items()
             if model.enabled and (model.environments is None or self.name in model.environments)
         }
+
+    def deployments_of(self, kind: type[D], *, include_disabled: bool = False) -> dict[str, D]:
+        """Deployments of one provider class, typed (enabled ones unless `include_disabled`)."""
+        source = self.models if include_disabled else self.enabled_models()
+        return {name: model for name, model in source.items() if isinstance(model, kind)}
 
     def enabled_by_provider(self, provider: str) -> dict[str, Deployment]:
         return {n: m for n, m in self.enabled_models().items() if m.provider == provider}

@@ -18,8 +18,7 @@ from stacks.tagging import tag_deployment
 
 def invocation_logging_settings(config: EnvironmentConfig) -> InvocationLogging | None:
     """The environment's logging settings (the config rule guarantees models agree)."""
-    for model in config.enabled_by_provider("bedrock").values():
-        assert isinstance(model, BedrockDeployment)
+    for model in config.deployments_of(BedrockDeployment).values():
         if model.invocation_logging is not None:
             return model.invocation_logging if model.invocation_logging.enabled else None
     return None
@@ -32,8 +31,7 @@ class BedrockStack(cdk.Stack):
                          description=f"fmkit {config.name}: Bedrock inference profiles, guardrails, logging",
                          **kwargs)
         self.models: dict[str, BedrockModelAccess] = {}
-        for name, deployment in sorted(config.enabled_by_provider("bedrock").items()):
-            assert isinstance(deployment, BedrockDeployment)
+        for name, deployment in sorted(config.deployments_of(BedrockDeployment).items()):
             access = BedrockModelAccess(self, name, name=name, deployment=deployment,
                                         config=config, key=platform.key)
             tag_deployment(access, name, deployment, config)

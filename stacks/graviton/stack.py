@@ -25,8 +25,7 @@ class GravitonStack(cdk.Stack):
                          **kwargs)
         self.store = ModelStore(self, "GravitonModels", platform=platform)
         self.endpoints: dict[str, GravitonEndpoint] = {}
-        for name, deployment in sorted(config.enabled_by_provider("ec2-graviton").items()):
-            assert isinstance(deployment, GravitonDeployment)
+        for name, deployment in sorted(config.deployments_of(GravitonDeployment).items()):
             spec = get_instance(deployment.instance_type)
             if spec is None:  # `fmkit validate` rejects this first (rule graviton-instance-is-graviton)
                 raise ValueError(f"{name}: unknown instance type {deployment.instance_type}")

@@ -21,7 +21,6 @@ class SageMakerStack(cdk.Stack):
                          description=f"fmkit {config.name}: SageMaker endpoints with autoscaling and alarms",
                          **kwargs)
         self.models: dict[str, SageMakerModel] = {}
-        for name, deployment in sorted(config.enabled_by_provider("sagemaker").items()):
-            assert isinstance(deployment, SageMakerDeployment)
+        for name, deployment in sorted(config.deployments_of(SageMakerDeployment).items()):
             self.models[name] = SageMakerModel(self, pascal(name), name=name, deployment=deployment,
                                                config=config, platform=platform)

@@ -11,12 +11,6 @@ from fmkit.config.providers.bedrock import ROLE_ARN_RE, BedrockDeployment, Cross
 from fmkit.config.rules.registry import Finding, rule
 
 
-def _bedrock_models(env: EnvironmentConfig) -> Iterator[tuple[str, BedrockDeployment]]:
-    for name, model in env.enabled_models().items():
-        if isinstance(model, BedrockDeployment):
-            yield name, model
-
-
 def _known(model: BedrockDeployment) -> catalog.BedrockModel | None:
     return catalog.all_models().get(model.model_id)
 
@@ -30,7 +24,7 @@ def _regions(regions: set[str] | frozenset[str], limit: int = 8) -> str:
 @rule("bedrock-model-known")
 def bedrock_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
     """The model id must be in the Bedrock catalog (a profile id is a common mistake)."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         if _known(model) is not None:
             continue
         path = ("models", name, "model_id")
@@ -48,7 +42,7 @@ def bedrock_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
 @rule("bedrock-model-in-region")
 def bedrock_model_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
     """The model must be callable from the environment's region, on-demand or via some profile."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         if known is None:
             continue
@@ -62,7 +56,7 @@ def bedrock_model_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
 @rule("bedrock-cross-region-profile-exists")
 def bedrock_cross_region_profile_exists(env: EnvironmentConfig) -> Iterator[Finding]:
     """The chosen `cross_region` mode must exist for this model in this region."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         if known is None or env.region not in catalog.regions_for(known):
             continue  # reported by the two rules above
@@ -84,7 +78,7 @@ def bedrock_cross_region_profile_exists(env: EnvironmentConfig) -> Iterator[Find
 @rule("bedrock-guardrail-text-model")
 def bedrock_guardrail_text_model(env: EnvironmentConfig) -> Iterator[Finding]:
     """Guardrails filter text generation; on an embedding model they would never apply."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         if known is not None and known.kind != "text" and model.guardrail is not None:
             yield Finding(("models", name, "guardrail"),
@@ -95,7 +89,7 @@ def bedrock_guardrail_text_model(env: EnvironmentConfig) -> Iterator[Finding]:
 @rule("bedrock-traffic-fits-context-window")
 def bedrock_traffic_fits_context_window(env: EnvironmentConfig) -> Iterator[Finding]:
     """Mean tokens per request beyond the context window mean the plan describes impossible calls."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         traffic = model.expected_traffic
         if known is None or traffic is None:
@@ -110,7 +104,7 @@ def bedrock_traffic_fits_context_window(env: EnvironmentConfig) -> Iterator[Find
 @rule("bedrock-consumer-role-in-account")
 def bedrock_consumer_role_in_account(env: EnvironmentConfig) -> Iterator[Finding]:
     """A managed policy can only be attached to roles of the account it lives in."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         for index, arn in enumerate(model.consumers.role_arns):
             match = ROLE_ARN_RE.match(arn)
             if match and match.group(1) != env.account:
@@ -123,7 +117,7 @@ def bedrock_consumer_role_in_account(env: EnvironmentConfig) -> Iterator[Finding
 def bedrock_invocation_logging_consistent(env: EnvironmentConfig) -> Iterator[Finding]:
     """Invocation logging is one setting per account and region: models must not disagree."""
     first: tuple[str, object] | None = None
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         if model.invocation_logging is None:
             continue
         if first is None:
@@ -138,7 +132,7 @@ def bedrock_invocation_logging_consistent(env: EnvironmentConfig) -> Iterator[Fi
 @rule("bedrock-model-agreement")
 def bedrock_model_agreement(env: EnvironmentConfig) -> Iterator[Finding]:
     """Some providers need a one-time agreement before the first call succeeds."""
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         if known is not None and known.requires_agreement:
             yield Finding(("models", name, "model_id"),
@@ -149,7 +143,7 @@ def bedrock_model_agreement(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("bedrock-model-lifecycle")
 def bedrock_model_lifecycle(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _bedrock_models(env):
+    for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
         if known is not None and known.lifecycle != "active":
             yield Finding(("models", name, "model_id"),

@@ -21,16 +21,10 @@ def required_memory_gib(model_size_gib: float) -> float:
     return model_size_gib * (1 + KV_OVERHEAD) + RESERVED_GIB
 
 
-def _graviton(env: EnvironmentConfig) -> Iterator[tuple[str, GravitonDeployment]]:
-    for name, model in env.models.items():
-        if isinstance(model, GravitonDeployment):
-            yield name, model
-
-
 @rule("graviton-instance-is-graviton")
 def graviton_instance_is_graviton(env: EnvironmentConfig) -> Iterator[Finding]:
     """x86 or unknown types would boot an arm64 AMI that cannot run."""
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         spec = get_instance(model.instance_type)
         path = ("models", name, "instance_type")
         if spec is None:
@@ -45,7 +39,7 @@ def graviton_instance_is_graviton(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("graviton-instance-in-region")
 def graviton_instance_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         spec = get_instance(model.instance_type)
         if spec is not None and spec.regions and env.region not in spec.regions:
             yield Finding(("models", name, "instance_type"),
@@ -56,7 +50,7 @@ def graviton_instance_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
 @rule("graviton-model-fits-memory")
 def graviton_model_fits_memory(env: EnvironmentConfig) -> Iterator[Finding]:
     """Weights are mmapped into RAM; swapping would make every token take seconds."""
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         spec = get_instance(model.instance_type)
         if spec is None:
             continue
@@ -70,7 +64,7 @@ def graviton_model_fits_memory(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("graviton-threads-within-vcpus")
 def graviton_threads_within_vcpus(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         spec = get_instance(model.instance_type)
         threads = model.server.threads
         if spec is not None and threads is not None and threads > spec.vcpus:
@@ -82,7 +76,7 @@ def graviton_threads_within_vcpus(env: EnvironmentConfig) -> Iterator[Finding]:
 @rule("graviton-context-per-slot")
 def graviton_context_per_slot(env: EnvironmentConfig) -> Iterator[Finding]:
     """llama-server splits the context evenly between slots."""
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         per_slot = model.server.context_size // model.server.parallel
         if per_slot < 512:
             yield Finding(("models", name, "server", "parallel"),
@@ -94,7 +88,7 @@ def graviton_context_per_slot(env: EnvironmentConfig) -> Iterator[Finding]:
 def graviton_public_needs_public_subnets(env: EnvironmentConfig) -> Iterator[Finding]:
     if env.platform.vpc.egress != "none":
         return
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         if model.exposure.mode == "public":
             yield Finding(("models", name, "exposure", "mode"),
                           "a public load balancer needs public subnets, but this environment's VPC has egress: none",
@@ -104,7 +98,7 @@ def graviton_public_needs_public_subnets(env: EnvironmentConfig) -> Iterator[Fin
 @rule("graviton-hf-revision-pinned")
 def graviton_hf_revision_pinned(env: EnvironmentConfig) -> Iterator[Finding]:
     """A branch can move: the next deploy would serve different weights under the same config."""
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         hf = model.model.hf
         if hf is not None and not COMMIT_RE.match(hf.revision):
             yield Finding(("models", name, "model", "hf", "revision"),
@@ -114,7 +108,7 @@ def graviton_hf_revision_pinned(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("graviton-public-open-to-world")
 def graviton_public_open_to_world(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _graviton(env):
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         if model.exposure.mode == "public" and "0.0.0.0/0" in (model.exposure.allowed_cidrs or []):
             hint = "list client networks instead" if model.server.api_key_secret_arn else (
                 "set server.api_key_secret_arn, or list client networks instead")

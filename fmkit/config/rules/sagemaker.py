@@ -17,12 +17,6 @@ from fmkit.sagemaker_hosting import GPU_ONLY_FRAMEWORKS, has_local_nvme
 from fmkit.sagemaker_images import ImageError, is_gpu_instance, resolve_image
 
 
-def _deployments(env: EnvironmentConfig) -> Iterator[tuple[str, SageMakerDeployment]]:
-    for name, model in env.enabled_by_provider("sagemaker").items():
-        assert isinstance(model, SageMakerDeployment)
-        yield name, model
-
-
 def _jumpstart(model: SageMakerDeployment) -> JumpStartModel | None:
     source = model.source.jumpstart
     return get_jumpstart_model(source.model_id) if source is not None else None
@@ -37,7 +31,7 @@ def _needs_gpu(model: SageMakerDeployment) -> bool:
 
 @rule("sagemaker-jumpstart-model-known")
 def jumpstart_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         source = model.source.jumpstart
         if source is None:
             continue
@@ -57,7 +51,7 @@ def jumpstart_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-jumpstart-model-in-region")
 def jumpstart_model_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         entry = _jumpstart(model)
         if entry is not None and env.region not in entry.regions:
             yield Finding(("models", name, "source", "jumpstart", "model_id"),
@@ -67,7 +61,7 @@ def jumpstart_model_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-eula-accepted")
 def eula_accepted(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         entry = _jumpstart(model)
         accepted = model.source.jumpstart is not None and model.source.jumpstart.accept_eula
         if entry is not None and entry.eula_required and not accepted:
@@ -78,7 +72,7 @@ def eula_accepted(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-instance-in-region")
 def instance_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         spec = get_instance(model.instance_type)
         path = ("models", name, "instance_type")
         if spec is None or not spec.is_sagemaker:
@@ -93,7 +87,7 @@ def instance_in_region(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-instance-supported-by-model")
 def instance_supported_by_model(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         entry = _jumpstart(model)
         if entry is not None and model.serverless is None and model.instance_type not in entry.supported_instance_types:
             yield Finding(("models", name, "instance_type"),
@@ -104,7 +98,7 @@ def instance_supported_by_model(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-gpu-model-on-cpu")
 def gpu_model_on_cpu(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         known = get_instance(model.instance_type) is not None
         if model.serverless is None and known and _needs_gpu(model) and not is_gpu_instance(model.instance_type):
             yield Finding(("models", name, "instance_type"),
@@ -114,7 +108,7 @@ def gpu_model_on_cpu(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-serverless-cpu-only")
 def serverless_cpu_only(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         if model.serverless is not None and _needs_gpu(model):
             yield Finding(("models", name, "serverless"),
                           "serverless endpoints have no GPU, and this model needs one",
@@ -125,7 +119,7 @@ def serverless_cpu_only(env: EnvironmentConfig) -> Iterator[Finding]:
 def hosting_mode(env: EnvironmentConfig) -> Iterator[Finding]:
     """Serverless excludes async, autoscaling, VPC and data capture; scale-to-zero is real-time only;
     the backlog metric exists for async endpoints only, the concurrent-requests one for real-time only."""
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         base = ("models", name)
         if model.serverless is not None:
             for key, present in (("async", model.async_), ("vpc", model.vpc or None),
@@ -158,7 +152,7 @@ def hosting_mode(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-autoscaling-bounds")
 def autoscaling_bounds(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         scaling = model.autoscaling
         if scaling is None:
             continue
@@ -188,7 +182,7 @@ def autoscaling_bounds(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-network-isolation-hub")
 def network_isolation_hub(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         container = model.source.container
         if container is None or container.hf_model_id is None:
             continue
@@ -204,7 +198,7 @@ def network_isolation_hub(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-volume-size-ebs-only")
 def volume_size_ebs_only(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         if model.volume_size_gb is not None and (model.serverless is not None or has_local_nvme(model.instance_type)):
             yield Finding(("models", name, "volume_size_gb"),
                           f"{model.instance_type} has local NVMe storage (or is serverless): no EBS volume to size",
@@ -213,7 +207,7 @@ def volume_size_ebs_only(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("sagemaker-image-resolvable")
 def image_resolvable(env: EnvironmentConfig) -> Iterator[Finding]:
-    for name, model in _deployments(env):
+    for name, model in env.deployments_of(SageMakerDeployment).items():
         if get_instance(model.instance_type) is None or (_jumpstart(model) is None and model.source.container is None):
             continue  # reported by the rules above
         try:

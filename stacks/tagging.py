@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import jsii
-from aws_cdk import CfnResource, IAspect, ITaggable, TagManager, Tags
+from aws_cdk import CfnResource, IAspect, TagManager, Tags
 from constructs import IConstruct
 
 from fmkit.config import EnvironmentConfig
@@ -97,5 +97,5 @@ def tag_deployment(scope: IConstruct, name: str, deployment: DeploymentBase, con
         Tags.of(scope).add(key, value)
 
 
-__all__ = ["ITaggable", "MandatoryTags", "deployment_tags", "estimate_tags", "mandatory_tags", "tag_deployment",
+__all__ = ["MandatoryTags", "deployment_tags", "estimate_tags", "mandatory_tags", "tag_deployment",
            "tag_safe"]

@@ -37,7 +37,6 @@ class ResolvedDocument:
 class LoadedConfig:
     root: Path
     environments: dict[str, EnvironmentConfig]
-    documents: dict[str, ResolvedDocument] = field(repr=False)
     warnings: list[ConfigProblem] = field(default_factory=list)
 
     def environment(self, name: str) -> EnvironmentConfig:
@@ -118,12 +117,10 @@ def load_config(root: Path | str) -> LoadedConfig:
     problems += _cross_file_problems(env_docs, model_docs, list(env_files))
 
     environments: dict[str, EnvironmentConfig] = {}
-    documents: dict[str, ResolvedDocument] = {}
     warnings: list[ConfigProblem] = []
     if project_doc is not None:
         for name, env_doc in env_docs.items():
             resolved = _resolve(name, project_doc, env_doc, model_docs)
-            documents[name] = resolved
             try:
                 # config_dir: validators may read files the config points at (e.g. guardrail word lists)
                 env = EnvironmentConfig.model_validate(resolved.data, context={"config_dir": root})
@@ -140,7 +137,7 @@ def load_config(root: Path | str) -> LoadedConfig:
     if problems:
         raise ConfigError(problems + warnings)
     unique_warnings = sorted(set(warnings), key=ConfigProblem.sort_key)
-    return LoadedConfig(root, environments, documents, unique_warnings)
+    return LoadedConfig(root, environments, unique_warnings)
 
 
 def _cross_file_problems(

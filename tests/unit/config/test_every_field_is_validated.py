@@ -1,5 +1,6 @@
-"""Every config field, at the top level and one level down, rejects a wrong value with exit 2 and
-the file:line of that field — generated from the models, so a field added later is covered too."""
+"""Every config field, at the top level and one level down (also inside maps of entries such as
+knowledge_bases), rejects a wrong value with exit 2 at the file:line of that field — generated from
+the models, so a field added later is covered too."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def _single_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _map_value_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class of a `dict[str, Model]` field's values."""
+    if get_origin(annotation) is dict:
+        return _single_model(get_args(annotation)[1])
+    return None
+
+
 def _key(model: type[BaseModel], name: str) -> str:
     info = model.model_fields[name]
     return info.alias or name
@@ -65,12 +73,18 @@ def _cases() -> list[Any]:
             key = _key(model, name)
             cases.append(pytest.param(file, base, (key,), id=f"{model.__name__}.{key}"))
             nested = _single_model(info.annotation)
+            entry = _map_value_model(info.annotation)
             if nested is not None:
                 for sub in nested.model_fields:
                     if sub in DISCRIMINATOR:
                         continue
                     sub_key = _key(nested, sub)
                     cases.append(pytest.param(file, base, (key, sub_key), id=f"{model.__name__}.{key}.{sub_key}"))
+            elif entry is not None:  # e.g. knowledge_bases: {docs: {...}}
+                for sub in entry.model_fields:
+                    sub_key = _key(entry, sub)
+                    cases.append(pytest.param(file, base, (key, "docs", sub_key),
+                                              id=f"{model.__name__}.{key}.docs.{sub_key}"))
     return cases
 
 
@@ -93,10 +107,8 @@ def test_wrong_value_is_reported_at_the_field(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file: str, base: str, path: tuple[str, ...]
 ) -> None:
     text = _without_top_key(base, path[0])
-    if len(path) == 1:
-        text += f"{path[0]}: {BAD}\n"
-    else:
-        text += f"{path[0]}:\n  {path[1]}: {BAD}\n"
+    for depth, key in enumerate(path):
+        text += "  " * depth + f"{key}:" + (f" {BAD}\n" if depth == len(path) - 1 else "\n")
     expected_line = len(text.splitlines())
     config_dir = write_config(tmp_path / "cfg", {file: text})
     monkeypatch.chdir(config_dir)

@@ -21,8 +21,8 @@ from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import BedrockDeployment, BedrockRoute
 from stacks.bedrock.guardrail import Guardrail
 from stacks.bedrock.invoke_policy import copy_from_arn, guardrail_condition_value, invoke_statements
-from stacks.bedrock.names import bounded_name
 from stacks.common.discovery import publish_endpoint
+from stacks.common.names import bounded_name
 
 
 class UnroutableModel(ValueError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -11,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from stacks.common.names import pascal
 from stacks.evaluation.functions import NAMESPACE
 
 
@@ -19,10 +18,6 @@ def score_metric(environment: str, model: str, metric: str) -> cloudwatch.Metric
     return cloudwatch.Metric(namespace=NAMESPACE, metric_name="Value", statistic="Minimum",
                              period=cdk.Duration.days(1),
                              dimensions_map={"Environment": environment, "Model": model, "Metric": metric})
-
-
-def _pascal(text: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
 
 class EvaluationAlarms(Construct):
@@ -34,7 +29,7 @@ class EvaluationAlarms(Construct):
         for model in models:
             for metric, minimum in sorted(min_scores.items()):
                 alarm = cloudwatch.Alarm(
-                    self, f"{_pascal(model)}{_pascal(metric)}Below",
+                    self, f"{pascal(model)}{pascal(metric)}Below",
                     metric=score_metric(environment, model, metric), threshold=minimum,
                     comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, evaluation_periods=1,
                     # Runs are scheduled (daily, weekly): between runs keep the last verdict.

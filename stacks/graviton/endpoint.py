@@ -16,10 +16,11 @@ from constructs import Construct
 from fmkit.catalog.instances import InstanceSpec
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.graviton import GravitonDeployment
+from stacks.common.names import pascal
 from stacks.graviton.alarms import endpoint_alarms
 from stacks.graviton.instance_role import instance_role
 from stacks.graviton.model_store import ModelStore
-from stacks.graviton.scaling import configure_scaling, instance_refresh, pascal
+from stacks.graviton.scaling import configure_scaling, instance_refresh
 from stacks.graviton.user_data import (
     ROOT_IOPS,
     ROOT_THROUGHPUT_MIBPS,

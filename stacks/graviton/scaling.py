@@ -11,6 +11,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from fmkit.config.providers.graviton import Autoscaling
+from stacks.common.names import pascal
 from stacks.graviton.user_data import METRIC_NAMESPACE
 from stacks.nag import acknowledge
 
@@ -88,5 +89,3 @@ def instance_refresh(scope: Construct, group: autoscaling.AutoScalingGroup, temp
     return resource
 
 
-def pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("-"))

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import InvocationLogging
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.common.python_lambda import PythonFunction
 from stacks.nag import acknowledge
 
@@ -56,10 +57,8 @@ class InvocationLoggingDestination(Construct):
                                                      settings.s3.infrequent_access_after_days)))
             self.bucket = s3.Bucket(
                 self, "Bucket",
-                encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+                **encrypted_bucket_props(key=key, access_logs=access_logs, log_prefix="bedrock-invocation-logs/"),
                 object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                server_access_logs_bucket=access_logs, server_access_logs_prefix="bedrock-invocation-logs/",
                 lifecycle_rules=[s3.LifecycleRule(
                     id="expire-invocation-logs", expiration=cdk.Duration.days(settings.s3.expire_after_days),
                     transitions=transitions or None,

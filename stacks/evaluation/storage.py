@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.platform import PlatformStack
 
 
@@ -19,10 +20,8 @@ class EvaluationBucket(Construct):
         retention = cdk.Duration.days(config.project.evaluation.results_retention_days)
         self.bucket = s3.Bucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.KMS, encryption_key=platform.key, bucket_key_enabled=True,
-            enforce_ssl=True, block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            **encrypted_bucket_props(key=platform.key, access_logs=platform.logs_bucket, log_prefix="s3/evaluation/"),
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, versioned=True,
-            server_access_logs_bucket=platform.logs_bucket, server_access_logs_prefix="s3/evaluation/",
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-runs", prefix="runs/", expiration=retention,
                                  noncurrent_version_expiration=cdk.Duration.days(1)),

@@ -15,6 +15,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from fmkit.config.providers.graviton import GravitonDeployment
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.common.python_lambda import PythonFunction
 from stacks.graviton.build import build_environment, buildspec, hf_model_key, llama_key
 from stacks.nag import acknowledge
@@ -33,13 +34,8 @@ class ModelStore(Construct):
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=platform.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            server_access_logs_bucket=platform.logs_bucket,
-            server_access_logs_prefix="s3/graviton-models/",
+            **encrypted_bucket_props(key=platform.key, access_logs=platform.logs_bucket,
+                                     log_prefix="s3/graviton-models/"),
             lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=cdk.Duration.days(1))],
             removal_policy=platform.removal_policy,
         )

@@ -16,6 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.knowledge.functions import KnowledgeFunctionFactory
 from stacks.knowledge.nag_acks import KMS_WILDCARDS, acknowledge_function_role, ref
 from stacks.knowledge.source import SourceBucket
@@ -33,9 +34,7 @@ class BulkIngestion(Construct):
         super().__init__(scope, construct_id)
         self.reports = s3.Bucket(
             self, "Reports",
-            encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
-            server_access_logs_bucket=logs_bucket, server_access_logs_prefix="knowledge-bulk-reports/",
+            **encrypted_bucket_props(key=key, access_logs=logs_bucket, log_prefix="knowledge-bulk-reports/"),
             lifecycle_rules=[s3.LifecycleRule(id="expire-reports", expiration=cdk.Duration.days(90))],
             removal_policy=removal_policy, auto_delete_objects=False,
         )

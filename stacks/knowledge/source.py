@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config.knowledge import SourcesConfig
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.knowledge.nag_acks import ref
 
 
@@ -25,14 +26,8 @@ class SourceBucket(Construct):
         if config.bucket_arn is None:
             self.bucket: s3.IBucket = s3.Bucket(
                 self, "Bucket",
-                encryption=s3.BucketEncryption.KMS,
-                encryption_key=key,
-                bucket_key_enabled=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                enforce_ssl=True,
+                **encrypted_bucket_props(key=key, access_logs=logs_bucket, log_prefix="knowledge-sources/"),
                 versioned=True,
-                server_access_logs_bucket=logs_bucket,
-                server_access_logs_prefix="knowledge-sources/",
                 lifecycle_rules=[s3.LifecycleRule(
                     id="expire-old-versions",
                     noncurrent_version_expiration=cdk.Duration.days(30),

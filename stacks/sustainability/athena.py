@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.common.buckets import encrypted_bucket_props
 from stacks.sustainability.queries import CARBON_COLUMNS, comparison_query, monthly_query
 
 TABLE = "carbon_emissions"
@@ -27,10 +28,8 @@ class CarbonAnalytics(Construct):
         account = cdk.Stack.of(self).account
         self.results = s3.Bucket(
             self, "Results",
-            encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+            **encrypted_bucket_props(key=key, access_logs=logs_bucket, log_prefix="s3/athena-results/"),
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=logs_bucket, server_access_logs_prefix="s3/athena-results/",
             lifecycle_rules=[s3.LifecycleRule(id="expire-query-results",
                                               expiration=cdk.Duration.days(results_retention_days),
                                               abort_incomplete_multipart_upload_after=cdk.Duration.days(1))],

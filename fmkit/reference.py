@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -21,24 +22,29 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
 ]
 
 
-def _type_name(tp: Any) -> str:
+def _slug(title: str) -> str:
+    """The anchor GitHub gives a heading."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def _type_name(tp: Any, anchors: dict[type, str]) -> str:
     origin = get_origin(tp)
     args = get_args(tp)
     if origin is Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (Union, types.UnionType):
-        return " \\| ".join(_type_name(a) for a in args if a is not type(None)) + (
+        return " \\| ".join(_type_name(a, anchors) for a in args if a is not type(None)) + (
             " \\| null" if type(None) in args else "")
     if origin is list:
-        return f"list of {_type_name(args[0])}" if args else "list"
+        return f"list of {_type_name(args[0], anchors)}" if args else "list"
     if origin is dict:
-        return f"map of {_type_name(args[1])}" if args else "map"
+        return f"map of {_type_name(args[1], anchors)}" if args else "map"
     if get_origin(tp) is not None and hasattr(tp, "__metadata__"):
-        return _type_name(args[0])
+        return _type_name(args[0], anchors)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return f"[{tp.__name__}](#{tp.__name__.lower()})"
+        return f"[{tp.__name__}](#{anchors.get(tp, _slug(tp.__name__))})"
     if str(tp).startswith("typing.Annotated"):
-        return _type_name(args[0])
+        return _type_name(args[0], anchors)
     return getattr(tp, "__name__", str(tp))
 
 
@@ -66,28 +72,47 @@ def _default(info: Any) -> str:
     return f"`{info.default!r}`" if info.default is not None else "`null`"
 
 
-def _table(model: type[BaseModel]) -> list[str]:
+def _table(model: type[BaseModel], anchors: dict[type, str]) -> list[str]:
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for name, info in model.model_fields.items():
+        key = info.alias or name  # the YAML key (e.g. `async`, a Python keyword, is field `async_`)
         description = (info.description or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {description} |")
+        lines.append(f"| `{key}` | {_type_name(info.annotation, anchors)} | {_default(info)} | {description} |")
     return lines
+
+
+def _layout() -> list[tuple[str, str, type[BaseModel], list[tuple[str, type[BaseModel]]]]]:
+    """Each section with the nested models documented under it (once, where first met), titled
+    uniquely: a class name used by two providers (e.g. `Autoscaling`) gets the provider appended."""
+    documented: set[type[BaseModel]] = set()
+    names: dict[str, type[BaseModel]] = {}
+    layout = []
+    for title, blurb, model in SECTIONS:
+        documented.add(model)
+        nested: list[type[BaseModel]] = []
+        _nested_models(model, nested)
+        subsections = []
+        for sub in nested[1:]:
+            if sub in documented:
+                continue
+            documented.add(sub)
+            heading = sub.__name__
+            if names.setdefault(heading, sub) is not sub:
+                heading = f"{sub.__name__} ({sub.__module__.rsplit('.', 1)[-1]})"
+            subsections.append((heading, sub))
+        layout.append((title, blurb, model, subsections))
+    return layout
 
 
 def render_reference() -> str:
     out = ["# fmkit config reference", "",
            "Generated from the pydantic models by `fmkit config reference` — do not edit by hand.",
            "Every key is strict: an unknown key is an error with a did-you-mean.", ""]
-    documented: list[type[BaseModel]] = []
-    for title, blurb, model in SECTIONS:
-        out += [f"## {title}", "", blurb, "", *_table(model), ""]
-        documented.append(model)
-        nested: list[type[BaseModel]] = []
-        _nested_models(model, nested)
-        for sub in nested[1:]:
-            if sub in documented:
-                continue
-            documented.append(sub)
+    layout = _layout()
+    anchors: dict[type, str] = {sub: _slug(heading) for *_, subsections in layout for heading, sub in subsections}
+    for title, blurb, model, subsections in layout:
+        out += [f"## {title}", "", blurb, "", *_table(model, anchors), ""]
+        for heading, sub in subsections:
             doc = (sub.__doc__ or "").strip().splitlines()[0] if sub.__doc__ else ""
-            out += [f"### {sub.__name__}", "", doc, "", *_table(sub), ""]
+            out += [f"### {heading}", "", doc, "", *_table(sub, anchors), ""]
     return "\n".join(out).rstrip() + "\n"

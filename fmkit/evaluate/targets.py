@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
-from fmkit.discovery import parameter_name
+from fmkit.contracts.discovery import parameter_name
 from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing, parse_price
 
 if TYPE_CHECKING:

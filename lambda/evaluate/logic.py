@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from fmkit.contracts.metrics import EVALUATION_NAMESPACE
 from fmkit.evaluate import (
     AdapterOptions,
     DatasetError,
@@ -41,7 +42,6 @@ from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing
 from fmkit.evaluate.report import render_json
 from fmkit.evaluate.runner import invoke_item
 
-NAMESPACE = "fmkit/Evaluation"
 _PRICE: TypeAdapter[TokenPricing | InstancePricing] = TypeAdapter(PriceModel)
 HEADLINE_OPERATIONAL = ("error_rate", "latency_p95_s", "ttft_p95_s", "cost_per_1k_requests")
 
@@ -230,7 +230,7 @@ def summarize_run(event: Mapping[str, Any], settings: Settings, *, s3: Any, clou
         _put(s3, settings.bucket, f"reports/latest/{name}", body, content_type)
     datums = headline_metrics(summary, settings.environment)
     for start in range(0, len(datums), 500):
-        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=datums[start:start + 500])
+        cloudwatch.put_metric_data(Namespace=EVALUATION_NAMESPACE, MetricData=datums[start:start + 500])
     thresholds = check_thresholds(summary, settings.min_scores) if settings.min_scores else None
     return {
         "run_id": run_id,

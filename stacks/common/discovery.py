@@ -10,7 +10,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
-from fmkit.discovery import knowledge_parameter_name, parameter_name
+from fmkit.contracts.discovery import knowledge_parameter_name, parameter_name
 
 
 def discovery_json(payload: dict[str, Any]) -> str:

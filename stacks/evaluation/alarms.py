@@ -9,13 +9,13 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from fmkit.contracts.metrics import EVALUATION_NAMESPACE
 from stacks.common.names import pascal
-from stacks.evaluation.functions import NAMESPACE
 
 
 def score_metric(environment: str, model: str, metric: str) -> cloudwatch.Metric:
     """The datum the summarize step publishes (logic.headline_metrics)."""
-    return cloudwatch.Metric(namespace=NAMESPACE, metric_name="Value", statistic="Minimum",
+    return cloudwatch.Metric(namespace=EVALUATION_NAMESPACE, metric_name="Value", statistic="Minimum",
                              period=cdk.Duration.days(1),
                              dimensions_map={"Environment": environment, "Model": model, "Metric": metric})
 

@@ -13,14 +13,14 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.contracts.metrics import EVALUATION_NAMESPACE
 from fmkit.eval_prices import deployment_price
 from stacks.common.python_lambda import PythonFunction
 from stacks.platform import PlatformStack
 
-NAMESPACE = "fmkit/Evaluation"
 # fmkit.evaluate plus the repo module it imports; rouge_score is sdist-only on PyPI (no arm64
 # wheel for `make lambda-deps` to fetch) and pure Python, so it is copied the same way.
-PACKAGES = ("fmkit.evaluate", "fmkit.discovery", "rouge_score")
+PACKAGES = ("fmkit.evaluate", "fmkit.contracts", "rouge_score")
 
 
 def settings_environment(config: EnvironmentConfig, models: list[str], bucket: s3.IBucket,
@@ -73,7 +73,7 @@ class EvaluationFunctions(Construct):
     def grant_cloudwatch_metrics(self) -> None:
         self.summarize.role.add_to_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}}))
+            conditions={"StringEquals": {"cloudwatch:namespace": EVALUATION_NAMESPACE}}))
 
     def grant_endpoint_parameters(self, config: EnvironmentConfig, models: list[str]) -> None:
         stack = cdk.Stack.of(self)

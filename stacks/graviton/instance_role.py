@@ -8,7 +8,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from fmkit.config.providers.graviton import GravitonDeployment
-from stacks.graviton.user_data import METRIC_NAMESPACE
+from fmkit.contracts.metrics import GRAVITON_NAMESPACE
 from stacks.nag import acknowledge
 
 # What the SSM agent needs for Session Manager (instead of SSH and key pairs).
@@ -36,7 +36,7 @@ def instance_role(scope: Construct, name: str, deployment: GravitonDeployment, *
     log_group.grant_write(role)
     role.add_to_policy(iam.PolicyStatement(
         sid="PublishConcurrency", actions=["cloudwatch:PutMetricData"], resources=["*"],
-        conditions={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}))
+        conditions={"StringEquals": {"cloudwatch:namespace": GRAVITON_NAMESPACE}}))
     role.add_to_policy(iam.PolicyStatement(sid="SessionManager", actions=SSM_AGENT_ACTIONS, resources=["*"]))
     acknowledge(role, "AwsSolutions-IAM5",
                 "SSM agent and PutMetricData do not support resource-level permissions (the metric is "

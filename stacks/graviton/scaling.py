@@ -11,8 +11,8 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from fmkit.config.providers.graviton import Autoscaling
+from fmkit.contracts.metrics import CONCURRENT_REQUESTS, GRAVITON_NAMESPACE
 from stacks.common.names import pascal
-from stacks.graviton.user_data import METRIC_NAMESPACE
 from stacks.nag import acknowledge
 
 # Construct id of the singleton Lambda behind every AwsCustomResource in a stack (aws-cdk-lib).
@@ -29,7 +29,7 @@ def configure_scaling(group: autoscaling.AutoScalingGroup, scaling: Autoscaling,
     else:
         group.scale_to_track_metric(
             "ConcurrencyPerInstance",
-            metric=cloudwatch.Metric(namespace=METRIC_NAMESPACE, metric_name="ConcurrentRequests",
+            metric=cloudwatch.Metric(namespace=GRAVITON_NAMESPACE, metric_name=CONCURRENT_REQUESTS,
                                      statistic="Average", period=cdk.Duration.minutes(1), dimensions_map=dimensions),
             target_value=float(scaling.target_concurrent_requests or 1))
     if scaling.warm_pool is not None:

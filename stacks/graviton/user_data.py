@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fmkit.config.providers.graviton import GravitonDeployment
+from fmkit.contracts.metrics import GRAVITON_NAMESPACE
 
 TEMPLATE = Path(__file__).with_name("user_data.sh")
 PLACEHOLDER = "# @@SETTINGS@@"
 MODEL_DIR = "/opt/models"
 API_KEY_FILE = "/etc/llama-server/api-key"
-METRIC_NAMESPACE = "fmkit/Graviton"
 
 # Boot budget (seconds) behind the health-check grace period. Measured paths, not guesses:
 # EC2 boot + cloud-init ~40 s, CloudWatch agent install ~20 s, llama.cpp tarball < 5 s.
@@ -107,7 +107,7 @@ class BootSettings:
             "LOG_GROUP": self.log_group,
             "BOOT_TIMEOUT_SECONDS": str(self.boot_timeout_seconds),
             "PUBLISH_CONCURRENCY": "1" if self.publish_concurrency else "0",
-            "METRIC_NAMESPACE": METRIC_NAMESPACE,
+            "METRIC_NAMESPACE": GRAVITON_NAMESPACE,
             "API_KEY_SECRET_ARN": self.api_key_secret_arn or "",
         }
 

@@ -162,8 +162,9 @@ def test_bundle_contains_the_shared_library(tmp_path: Path, default_config: Load
     """The asset ships fmkit.evaluate (the CLI's code) and rouge_score; both change the asset hash."""
     assert default_config.environment("dev").project.evaluation.enabled
     LocalPythonBundler("evaluate", (), PACKAGES).try_bundle(str(tmp_path))
-    for path in ("handler.py", "logic.py", "fmkit/__init__.py", "fmkit/discovery.py", "fmkit/evaluate/runner.py",
-                 "fmkit/evaluate/adapters/bedrock.py", "rouge_score/rouge_scorer.py", "sacrebleu", "matplotlib"):
+    for path in ("handler.py", "logic.py", "fmkit/__init__.py", "fmkit/contracts/discovery.py",
+                 "fmkit/evaluate/runner.py", "fmkit/evaluate/adapters/bedrock.py", "rouge_score/rouge_scorer.py",
+                 "sacrebleu", "matplotlib"):
         assert (tmp_path / path).exists(), path
     assert not (tmp_path / "fmkit" / "config").exists()  # only what the library needs
     assert source_hash("evaluate", (), PACKAGES) != source_hash("evaluate", ())

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from fmkit.discovery import parameter_name
+from fmkit.contracts.discovery import parameter_name
 from fmkit.evaluate.adapters import AdapterOptions, BedrockAdapter, OpenAICompatAdapter, SageMakerAdapter, build_adapter
 from fmkit.evaluate.metrics import InstancePricing, TokenPricing
 from fmkit.evaluate.targets import (

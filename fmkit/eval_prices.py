@@ -11,8 +11,8 @@ from fmkit.config.deployments import Deployment
 from fmkit.config.providers.bedrock import BedrockDeployment
 from fmkit.config.providers.graviton import GravitonDeployment
 from fmkit.config.providers.sagemaker import SageMakerDeployment
+from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.estimate.cost import bedrock_prices, instance_price
-from fmkit.evaluate.metrics import InstancePricing, TokenPricing
 
 
 def deployment_price(deployment: Deployment, region: str) -> TokenPricing | InstancePricing | None:

@@ -13,6 +13,7 @@ Typical use (what `fmkit eval` does)::
 Importing this package does not import aws-cdk-lib, boto3 or matplotlib.
 """
 
+from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing, parse_price
 from fmkit.evaluate.adapters import AdapterOptions, ModelAdapter, RetryPolicy, build_adapter
 from fmkit.evaluate.dataset import (
     Dataset,
@@ -22,15 +23,7 @@ from fmkit.evaluate.dataset import (
     load_dataset,
     parse_dataset,
 )
-from fmkit.evaluate.metrics import (
-    InstancePricing,
-    JsonValidCheck,
-    PriceModel,
-    RegexCheck,
-    TokenPricing,
-    parse_check,
-    parse_price,
-)
+from fmkit.evaluate.metrics import JsonValidCheck, RegexCheck, parse_check
 from fmkit.evaluate.records import ChatRequest, Completion, GenerationParams, ItemRecord
 from fmkit.evaluate.report import (
     ReportPaths,

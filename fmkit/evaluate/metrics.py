@@ -20,12 +20,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
 
+from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.records import ItemRecord
 
 if TYPE_CHECKING:
@@ -455,29 +455,6 @@ def error_rate(records: Sequence[ItemRecord]) -> float | None:
 # --------------------------------------------------------------------------------------------
 
 
-class _Price(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TokenPricing(_Price):
-    """Pay per token (Bedrock on-demand): USD per 1,000 input and output tokens."""
-
-    kind: Literal["tokens"] = "tokens"
-    input_per_1k: float = Field(ge=0)
-    output_per_1k: float = Field(ge=0)
-
-
-class InstancePricing(_Price):
-    """Pay per instance-hour (SageMaker, EC2): USD per hour for each of `instances`."""
-
-    kind: Literal["hourly"] = "hourly"
-    per_hour: float = Field(gt=0)
-    instances: int = Field(default=1, ge=1)
-
-
-PriceModel = Annotated[TokenPricing | InstancePricing, Field(discriminator="kind")]
-
-
 @dataclass(frozen=True)
 class CostEstimate:
     per_1k_requests: float
@@ -516,18 +493,3 @@ def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequenc
         basis="hourly",
         note=f"{price.instances} × ${price.per_hour:g}/h at a measured {rps:.3g} req/s",
     )
-
-
-def parse_price(spec: str) -> TokenPricing | InstancePricing:
-    """Parse `tokens:IN,OUT` (USD per 1k input/output tokens) or `hourly:RATE[xN]`."""
-    kind, _, rest = spec.partition(":")
-    try:
-        if kind == "tokens":
-            in_price, out_price = (float(v) for v in rest.split(","))
-            return TokenPricing(input_per_1k=in_price, output_per_1k=out_price)
-        if kind == "hourly":
-            rate, _, count = rest.partition("x")
-            return InstancePricing(per_hour=float(rate), instances=int(count) if count else 1)
-    except ValueError as exc:
-        raise ValueError(f"invalid price {spec!r}: {exc}") from exc
-    raise ValueError(f"invalid price {spec!r}: use 'tokens:IN_PER_1K,OUT_PER_1K' or 'hourly:USD_PER_HOUR[xINSTANCES]'")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
 from fmkit.contracts.discovery import parameter_name
-from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing, parse_price
+from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing, parse_price
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
+from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing
 from fmkit.evaluate import (
     AdapterOptions,
     DatasetError,
@@ -38,7 +39,6 @@ from fmkit.evaluate import (
     resolve_targets,
     summarize,
 )
-from fmkit.evaluate.metrics import InstancePricing, PriceModel, TokenPricing
 from fmkit.evaluate.report import render_json
 from fmkit.evaluate.runner import invoke_item
 

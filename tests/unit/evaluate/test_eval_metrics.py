@@ -10,15 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fmkit.contracts.pricing import InstancePricing, TokenPricing, parse_price
 from fmkit.evaluate.metrics import (
     BleuMetric,
     ChrfMetric,
     ExactMatchMetric,
-    InstancePricing,
     JsonValidCheck,
     RegexCheck,
     RougeMetric,
-    TokenPricing,
     busy_seconds,
     corpus_bleu,
     corpus_chrf,
@@ -29,7 +28,6 @@ from fmkit.evaluate.metrics import (
     normalize_answer,
     output_tokens_per_second,
     parse_check,
-    parse_price,
     percentile,
     quality_metrics,
     rouge,

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.dataset import Dataset
-from fmkit.evaluate.metrics import InstancePricing, JsonValidCheck, TokenPricing
+from fmkit.evaluate.metrics import JsonValidCheck
 from fmkit.evaluate.records import ErrorInfo, GenerationParams, ItemRecord
 from fmkit.evaluate.report import (
     check_thresholds,

@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from fmkit.contracts.discovery import parameter_name
+from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.adapters import AdapterOptions, BedrockAdapter, OpenAICompatAdapter, SageMakerAdapter, build_adapter
-from fmkit.evaluate.metrics import InstancePricing, TokenPricing
 from fmkit.evaluate.targets import (
     BedrockEndpoint,
     OpenAICompatEndpoint,

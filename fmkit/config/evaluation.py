@@ -8,15 +8,11 @@ checks the two lists agree.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from fmkit.config.base import Name, Strict, config_error
-
-if TYPE_CHECKING:
-    from fmkit.config.deployments import Deployment
-    from fmkit.config.environment import EnvironmentConfig
 
 LAMBDA_BUDGET_S = 840  # each model answers a batch's items one by one within Lambda's 900 s
 QUALITY_METRICS = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
@@ -149,35 +145,3 @@ class EvaluationConfig(Strict):
         bucket, _, key = self.dataset_s3_uri.removeprefix("s3://").partition("/")
         return bucket, key
 
-
-def not_benchmarkable(deployment: Deployment) -> str | None:
-    """Why a deployment cannot be benchmarked as a chat model (None when it can)."""
-    from fmkit.catalog.bedrock import get_model
-    from fmkit.catalog.jumpstart import get_jumpstart_model
-    from fmkit.config.providers.bedrock import BedrockDeployment
-    from fmkit.config.providers.sagemaker import SageMakerDeployment
-
-    if isinstance(deployment, BedrockDeployment):
-        model = get_model(deployment.model_id)
-        if model is not None and model.kind != "text":
-            return f"{deployment.model_id} is an embedding model"
-    if isinstance(deployment, SageMakerDeployment):
-        if deployment.async_ is not None:
-            return "asynchronous endpoints answer through S3, not InvokeEndpoint"
-        source = deployment.source
-        if source.container is not None and source.container.framework == "tei":
-            return "a TEI container serves embeddings"
-        if source.jumpstart is not None:
-            spec = get_jumpstart_model(source.jumpstart.model_id)
-            if spec is not None and spec.task != "text-generation":
-                return f"{source.jumpstart.model_id} is an embedding model"
-    return None
-
-
-def evaluated_models(env: EnvironmentConfig) -> dict[str, Deployment]:
-    """The enabled deployments the evaluation benchmarks: `models`, else every chat model."""
-    enabled = env.enabled_models()
-    wanted = env.project.evaluation.models
-    if wanted is not None:
-        return {name: enabled[name] for name in wanted if name in enabled}
-    return {name: d for name, d in sorted(enabled.items()) if not_benchmarkable(d) is None}

@@ -14,8 +14,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
-from fmkit.config.evaluation import evaluated_models
 from fmkit.config.providers.graviton import GravitonDeployment
+from fmkit.config.selection import evaluated_models
 from stacks.evaluation.alarms import EvaluationAlarms
 from stacks.evaluation.functions import EvaluationFunctions, settings_environment
 from stacks.evaluation.nag_acks import acknowledge_evaluation

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from fmkit.config import ConfigError
-from fmkit.config.evaluation import QUALITY_METRICS, EvaluationMetrics, check_name, check_schedule, evaluated_models
+from fmkit.config.evaluation import QUALITY_METRICS, EvaluationMetrics, check_name, check_schedule
 from fmkit.config.rules import RULES
+from fmkit.config.selection import evaluated_models
 from fmkit.evaluate import parse_check
 from fmkit.evaluate.metrics import quality_metrics
 from tests.helpers import load, load_env

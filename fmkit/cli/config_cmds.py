@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, fail, load_or_exit, out, print_problems
 from fmkit.config import ConfigError
-from fmkit.schema import stale_schemas, write_schemas
+from fmkit.config.json_schema import stale_schemas, write_schemas
 
 config_app = typer.Typer(help="Inspect the resolved configuration and its JSON Schema.", no_args_is_help=True)
 
@@ -54,7 +54,7 @@ def reference(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if OUTPUT is out of date.")] = False,
 ) -> None:
     """Print (or write) the Markdown config reference generated from the models."""
-    from fmkit.reference import render_reference
+    from fmkit.config.reference import render_reference
 
     text = render_reference()
     if output is None:

@@ -17,7 +17,7 @@ from rich.table import Table
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, fail, load_or_exit, out
 from fmkit.config import ConfigError, EnvironmentConfig
 from fmkit.config.selection import evaluated_models
-from fmkit.eval_prices import deployment_price
+from fmkit.estimate.evaluation_prices import deployment_price
 
 WIDE = 150
 EXIT_THRESHOLD = 1

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
-from fmkit.eval_prices import deployment_price
+from fmkit.estimate.evaluation_prices import deployment_price
 from stacks.common.python_lambda import PythonFunction
 from stacks.platform import PlatformStack
 

@@ -12,7 +12,6 @@ from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
-from fmkit.sagemaker_images import resolve_image
 from stacks.common.discovery import publish_endpoint
 from stacks.nag import acknowledge
 from stacks.platform import PlatformStack
@@ -42,7 +41,7 @@ class SageMakerModel(Construct):
         super().__init__(scope, construct_id)
         logical = pascal(name)
         self.endpoint_name = sagemaker_name(config.project.name, config.name, name)
-        self.image = resolve_image(deployment, config.region)
+        self.image = deployment.serving_image(config.region)
         artifacts = model_artifacts(deployment, config.region)
         environment = {**artifacts.environment, **secret_environment(deployment)}
         self.execution = ExecutionRole(self, "Execution", image=self.image, artifacts=artifacts,

@@ -19,9 +19,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from fmkit.catalog.instances import get_instance
+from fmkit.catalog.sagemaker_hosting import has_local_nvme
+from fmkit.catalog.sagemaker_images import ContainerImage
 from fmkit.config.providers.sagemaker import SageMakerDeployment
-from fmkit.sagemaker_hosting import has_local_nvme
-from fmkit.sagemaker_images import ContainerImage
 from stacks.sagemaker.artifacts import ModelArtifacts
 
 VARIANT = "AllTraffic"

@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from fmkit.sagemaker_images import ContainerImage
+from fmkit.catalog.sagemaker_images import ContainerImage
 from stacks.nag import acknowledge
 from stacks.sagemaker.artifacts import ModelArtifacts
 

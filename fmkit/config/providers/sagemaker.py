@@ -1,7 +1,7 @@
 """`provider: sagemaker` — an open model on a SageMaker endpoint (real-time, serverless or async).
 
 Field shapes are checked here; checks across fields, catalogs or the region live in
-`fmkit/config/rules/sagemaker.py`, which can point at the exact offending key.
+`fmkit/validate/sagemaker.py`, which can point at the exact offending key.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from fmkit.catalog.sagemaker_images import ContainerImage, ImageSource, resolve_image
 from fmkit.config.base import Name, Strict, config_error
 from fmkit.config.deployment_base import DeploymentBase
 
@@ -255,3 +256,15 @@ class SageMakerDeployment(DeploymentBase):
         if self.network_isolation is not None:
             return self.network_isolation
         return not (self.source.container is not None and self.source.container.hf_model_id)
+
+    def image_source(self) -> ImageSource:
+        """The model source as the image catalog takes it."""
+        jumpstart, container = self.source.jumpstart, self.source.container
+        if jumpstart is not None:
+            return ImageSource(jumpstart_model_id=jumpstart.model_id)
+        assert container is not None  # Source validates exactly one
+        return ImageSource(container_framework=container.framework, container_version=container.version)
+
+    def serving_image(self, region: str) -> ContainerImage:
+        """The serving image in `region`, resolved offline (raises `ImageError` when there is none)."""
+        return resolve_image(self.image_source(), self.instance_type, region, serverless=self.serverless is not None)

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 from fmkit.catalog.instances import get_instance, suggest_instance_types
 from fmkit.catalog.jumpstart import JumpStartModel, get_jumpstart_model, suggest_jumpstart_ids
+from fmkit.catalog.sagemaker_hosting import GPU_ONLY_FRAMEWORKS, has_local_nvme
+from fmkit.catalog.sagemaker_images import ImageError, is_gpu_instance
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
 from fmkit.config.rules.registry import DocPath, Finding, rule
-from fmkit.sagemaker_hosting import GPU_ONLY_FRAMEWORKS, has_local_nvme
-from fmkit.sagemaker_images import ImageError, is_gpu_instance, resolve_image
 
 
 def _jumpstart(model: SageMakerDeployment) -> JumpStartModel | None:
@@ -211,7 +211,7 @@ def image_resolvable(env: EnvironmentConfig) -> Iterator[Finding]:
         if get_instance(model.instance_type) is None or (_jumpstart(model) is None and model.source.container is None):
             continue  # reported by the rules above
         try:
-            resolve_image(model, env.region)
+            model.serving_image(env.region)
         except ImageError as exc:
             key = "jumpstart" if model.source.jumpstart is not None else "container"
             yield Finding(("models", name, "source", key), f"no serving image: {exc}",

@@ -267,7 +267,7 @@ def test_async_response_in_notification_needs_notifications(tmp_path: Path) -> N
 def test_every_jumpstart_entry_resolves_its_serving_image_offline() -> None:
     """Catalog container versions must be ones sagemaker-core knows (TGI 2.0.3 was not)."""
     from fmkit.catalog.jumpstart import all_jumpstart_models
-    from fmkit.sagemaker_images import URI_RE, _retrieve
+    from fmkit.catalog.sagemaker_images import URI_RE, _retrieve
 
     for entry in all_jumpstart_models().values():
         for region in sorted({"us-east-1", "eu-west-1"} & entry.regions):

@@ -1,4 +1,4 @@
-"""Catalog prices of configured deployments, in the evaluation library's price models.
+"""Catalog prices of configured deployments, as the price models of `fmkit.contracts.pricing`.
 
 Shared by `fmkit eval` and the evaluation stack (which passes them to the cloud run), so a
 report prices a model the same way whether it ran on a laptop or in Step Functions.

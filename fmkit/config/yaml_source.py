@@ -16,6 +16,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fmkit.config.errors import ConfigProblem, Location
+from fmkit.config.yaml_errors import explain
+from fmkit.config.yaml_guard import check_size, scan
 
 DocPath = tuple[str | int, ...]
 
@@ -105,37 +107,55 @@ def _plain(node: Any, file: Path, path: DocPath, smap: SourceMap) -> Any:
 
 
 def read_yaml(file: Path, prefix: DocPath = ()) -> tuple[SourceDoc | None, list[ConfigProblem]]:
-    """Parse one file; on failure return the problems instead of raising."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [ConfigProblem(Location(file, 1, 1), f"cannot read file: {exc}")]
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
-        return None, [ConfigProblem(Location(file, 1, 1), "file is empty", "add the settings or delete it")]
+    """Parse one file; on failure return the problems instead of raising.
+
+    Hostile input (huge, deeply nested, alias bombs) is refused by `yaml_guard` before any
+    document is built, so a bad file costs milliseconds, not gigabytes.
+    """
+    text, problems = _read_text(file)
+    if text is None:
+        return None, problems
     try:
         node = _yaml().load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = None
-        if "duplicate key" in problem or "found duplicate key" in str(exc):
-            problem = "duplicate key " + problem.split("duplicate key", 1)[-1].strip()
-            hint = "each key may appear once in a mapping; remove or merge the repeated one"
-        return None, [ConfigProblem(_loc(file, line, col), f"invalid YAML: {problem}", hint)]
+        why = explain(exc)
+        return None, [ConfigProblem(Location(file, why.line, why.column), why.message, why.hint)]
     except YAMLError as exc:
         return None, [ConfigProblem(Location(file, 1, 1), f"invalid YAML: {exc}")]
     smap = SourceMap()
-    if isinstance(node, CommentedMap):
-        smap.values[prefix] = _loc(file, node.lc.line, node.lc.col)
-    else:
-        smap.values[prefix] = Location(file, 1, 1)
     if not isinstance(node, CommentedMap):
         kind = "a list" if isinstance(node, CommentedSeq) else f"a {type(node).__name__}"
         return None, [
             ConfigProblem(Location(file, 1, 1), f"the file holds {kind}, not a mapping of keys",
                           "write 'key: value' lines at the top level")
         ]
+    smap.values[prefix] = _loc(file, node.lc.line, node.lc.col)
     return SourceDoc(file, _plain(node, file, prefix, smap), smap), []
+
+
+def load_round_trip(file: Path) -> tuple[Any, list[ConfigProblem]]:
+    """The file as ruamel round-trip data (comments kept, for editing), behind the same guard."""
+    text, problems = _read_text(file)
+    if text is None:
+        return None, problems
+    try:
+        return _yaml().load(text), []
+    except MarkedYAMLError as exc:
+        why = explain(exc)
+        return None, [ConfigProblem(Location(file, why.line, why.column), why.message, why.hint)]
+
+
+def _read_text(file: Path) -> tuple[str | None, list[ConfigProblem]]:
+    """The file's text if it is readable, not empty and within the guard's limits."""
+    try:
+        refusal = check_size(file.stat().st_size)
+        text = None if refusal else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [ConfigProblem(Location(file, 1, 1), f"cannot read file: {exc}")]
+    if text is not None:
+        if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+            return None, [ConfigProblem(Location(file, 1, 1), "file is empty", "add the settings or delete it")]
+        refusal = scan(text)
+    if refusal is not None:
+        return None, [ConfigProblem(Location(file, refusal.line, refusal.column), refusal.message, refusal.hint)]
+    return text, []

@@ -24,7 +24,7 @@ BEDROCK_MODEL = """
 # (case id, files to write (None removes a base file), expected "file:line:col", expected text)
 CASES: list[tuple[str, dict[str, str | None], str, str]] = [
     ("malformed-yaml", {"models/m.yaml": "provider: bedrock\nmodel_id: [unclosed\n"},
-     "models/m.yaml:3:1", "invalid YAML"),
+     "models/m.yaml:2:11", "invalid YAML: a '[' list is not closed"),
     ("tab-indentation", {"models/m.yaml": "provider: bedrock\n\tmodel_id: x\n"},
      "models/m.yaml:2:1", "invalid YAML"),
     ("duplicate-key", {"models/m.yaml": "provider: bedrock\nmodel_id: a\nmodel_id: b\n"},

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from fmkit.config import ConfigError, load_config
+from fmkit.config import ConfigError
+from fmkit.validate import load_validated
 from stacks.app_builder import build_app
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     config_dir = Path(app.node.try_get_context("config_dir") or Path(__file__).parent / "model_configs")
     selected = app.node.try_get_context("env")
     try:
-        loaded = load_config(config_dir)
+        loaded = load_validated(config_dir)
         names = [selected] if selected else loaded.names
         environments = [loaded.environment(name) for name in names]
     except ConfigError as exc:

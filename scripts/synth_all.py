@@ -75,10 +75,11 @@ def cfn_lint(paths: list[Path]) -> tuple[int, list[str]]:
 
 def config_warnings(env: str | None) -> list[str]:
     """Warnings (e.g. carbon policy in `warn` mode) that don't stop synthesis but must be seen."""
-    from fmkit.config import ConfigError, load_config
+    from fmkit.config import ConfigError
+    from fmkit.validate import load_validated
 
     try:
-        loaded = load_config(ROOT / "model_configs")
+        loaded = load_validated(ROOT / "model_configs")
     except ConfigError:
         return []  # synthesis already printed the errors and failed
     return [w.format(ROOT) for w in loaded.warnings

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from fmkit.config import EnvironmentConfig, LoadedConfig, load_config
+from fmkit.config import EnvironmentConfig, LoadedConfig
+from fmkit.validate import load_validated
 
 BASE_FILES = {
     "project.yaml": """
@@ -33,7 +34,7 @@ def write_config(root: Path, files: dict[str, str | None], *, base: bool = True)
 
 
 def load(root: Path, files: dict[str, str | None], *, base: bool = True) -> LoadedConfig:
-    return load_config(write_config(root, files, base=base))
+    return load_validated(write_config(root, files, base=base))
 
 
 def load_env(root: Path, files: dict[str, str | None], env: str = "dev") -> EnvironmentConfig:

@@ -8,8 +8,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from fmkit.config import ConfigError, LoadedConfig, load_config
+from fmkit.config import ConfigError, LoadedConfig
 from fmkit.config.errors import ConfigProblem
+from fmkit.validate import load_validated
 
 EXIT_CONFIG = 2
 DEFAULT_CONFIG_DIR = Path("model_configs")
@@ -37,6 +38,6 @@ def fail(problems: list[ConfigProblem], root: Path | None) -> NoReturn:
 
 def load_or_exit(config_dir: Path) -> LoadedConfig:
     try:
-        return load_config(config_dir)
+        return load_validated(config_dir)
     except ConfigError as exc:
         fail(exc.problems, Path.cwd())

@@ -9,11 +9,12 @@ import typer
 from ruamel.yaml import YAML
 
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, ConfigDir, fail, out
-from fmkit.config import ConfigError, load_config
+from fmkit.config import ConfigError
 from fmkit.config.base import NAME_RE
 from fmkit.config.environment import check_account, check_region
 from fmkit.config.errors import ConfigProblem, Location
 from fmkit.config.loader import ENV_DIR, unknown_environment
+from fmkit.validate import load_validated
 
 env_app = typer.Typer(help="Create and manage environments.", no_args_is_help=True)
 
@@ -58,7 +59,7 @@ def new(
     with target.open("w", encoding="utf-8") as handle:
         yaml.dump(data, handle)
     try:
-        load_config(config_dir)
+        load_validated(config_dir)
     except ConfigError as exc:
         target.unlink()
         out.print(f"not created: the new environment would not validate ({target} removed)", markup=False)

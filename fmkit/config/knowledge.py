@@ -1,7 +1,7 @@
 """A knowledge base: a vector store kept in sync with an S3 bucket.
 
 Catalog-dependent checks (is the model an embedding model, is it in the region, are the
-dimensions allowed) live in `fmkit.config.rules.knowledge`; this module only checks what
+dimensions allowed) live in `fmkit.validate.knowledge`; this module only checks what
 one entry can tell on its own.
 """
 

@@ -1,5 +1,7 @@
 """Load `model_configs/`: parse every file line-aware, resolve each environment, validate.
 
+The semantic rules are a parameter (`rules`), not an import: they sit above this layer.
+
 Every problem in every file is collected before anything is raised, so a user fixes
 their config in one pass. The only exception bad input produces is `ConfigError`.
 """
@@ -16,8 +18,8 @@ from fmkit.config.base import NAME_RE
 from fmkit.config.diagnostics import did_you_mean, problems_from_validation
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.errors import ConfigError, ConfigProblem, Location
+from fmkit.config.findings import RuleSet
 from fmkit.config.merge import deep_merge
-from fmkit.config.rules import run_rules
 from fmkit.config.yaml_source import DocPath, SourceDoc, SourceMap, read_yaml
 
 PROJECT_FILE = "project.yaml"
@@ -75,69 +77,97 @@ def _yaml_files(folder: Path, problems: list[ConfigProblem]) -> dict[str, Path]:
     return files
 
 
-def load_config(root: Path | str) -> LoadedConfig:
-    """Load and validate every environment under `root`; raise ConfigError listing all problems."""
+@dataclass
+class ConfigFiles:
+    """Every config file read line-aware, before any environment is resolved."""
+
+    project: SourceDoc | None = None
+    env_files: dict[str, Path] = field(default_factory=dict)
+    envs: dict[str, SourceDoc] = field(default_factory=dict)
+    models: dict[str, SourceDoc] = field(default_factory=dict)
+    prefixes: dict[Any, DocPath] = field(default_factory=dict)
+
+
+def load_config(root: Path | str, rules: RuleSet | None = None) -> LoadedConfig:
+    """Load every environment under `root`; raise ConfigError listing all problems.
+
+    Without `rules` only the schema is checked; `fmkit.validate.load_validated` passes the
+    semantic rules (catalogs, estimates), whose findings are located like schema errors.
+    """
     root = Path(root)
-    problems: list[ConfigProblem] = []
     if not root.is_dir():
         raise ConfigError([ConfigProblem(Location(root, 1, 1), "config directory does not exist",
                                          "pass --config-dir pointing at model_configs/")])
-    project_path = root / PROJECT_FILE
-    project_doc: SourceDoc | None = None
-    if not project_path.is_file():
-        problems.append(ConfigProblem(Location(project_path, 1, 1), "project.yaml is missing",
-                                      "create it with name, owner and cost_center"))
-    else:
-        project_doc, found = read_yaml(project_path, ("project",))
-        problems += found
-
-    env_files = _yaml_files(root / ENV_DIR, problems)
-    if not env_files and not any(p.location.file.parent == root / ENV_DIR for p in problems):
-        problems.append(ConfigProblem(Location(root / ENV_DIR, 1, 1), "no environment files found",
-                                      "add environments/dev.yaml with account and region"))
-    model_files = _yaml_files(root / MODEL_DIR, problems)
-
-    env_docs: dict[str, SourceDoc] = {}
-    for name, path in env_files.items():
-        doc, found = read_yaml(path)
-        problems += found
-        if doc is not None:
-            env_docs[name] = doc
-    model_docs: dict[str, SourceDoc] = {}
-    for name, path in model_files.items():
-        doc, found = read_yaml(path, ("models", name))
-        problems += found
-        if doc is not None:
-            model_docs[name] = doc
-
-    prefixes: dict[Any, DocPath] = {project_path: ("project",)}
-    prefixes.update({path: ("models", name) for name, path in model_files.items()})
-    prefixes.update({path: () for path in env_files.values()})
-
-    problems += _cross_file_problems(env_docs, model_docs, list(env_files))
-
+    problems: list[ConfigProblem] = []
+    files = _read_files(root, problems)
+    problems += _cross_file_problems(files.envs, files.models, list(files.env_files))
     environments: dict[str, EnvironmentConfig] = {}
     warnings: list[ConfigProblem] = []
-    if project_doc is not None:
-        for name, env_doc in env_docs.items():
-            resolved = _resolve(name, project_doc, env_doc, model_docs)
-            try:
-                # config_dir: validators may read files the config points at (e.g. guardrail word lists)
-                env = EnvironmentConfig.model_validate(resolved.data, context={"config_dir": root})
-            except ValidationError as exc:
-                problems += problems_from_validation(exc, resolved.data, resolved.source, EnvironmentConfig,
-                                                     prefixes)
-                continue
-            environments[name] = env
-            for rule_id, finding in run_rules(env):
-                loc = resolved.source.locate(finding.path) or Location(env_files[name], 1, 1)
-                problem = ConfigProblem(loc, finding.message, finding.hint, finding.severity, rule_id)
-                (warnings if finding.severity == "warning" else problems).append(problem)
+    if files.project is not None:
+        for name, env_doc in files.envs.items():
+            env = _validate_environment(root, name, files, env_doc, rules, problems, warnings)
+            if env is not None:
+                environments[name] = env
 
     if problems:
         raise ConfigError(problems + warnings)
     unique_warnings = sorted(set(warnings), key=ConfigProblem.sort_key)
     return LoadedConfig(root, environments, unique_warnings)
+
+
+def _read_files(root: Path, problems: list[ConfigProblem]) -> ConfigFiles:
+    """Parse project.yaml, environments/*.yaml and models/*.yaml, collecting problems."""
+    files = ConfigFiles()
+    project_path = root / PROJECT_FILE
+    if not project_path.is_file():
+        problems.append(ConfigProblem(Location(project_path, 1, 1), "project.yaml is missing",
+                                      "create it with name, owner and cost_center"))
+    else:
+        files.project, found = read_yaml(project_path, ("project",))
+        problems += found
+
+    files.env_files = _yaml_files(root / ENV_DIR, problems)
+    if not files.env_files and not any(p.location.file.parent == root / ENV_DIR for p in problems):
+        problems.append(ConfigProblem(Location(root / ENV_DIR, 1, 1), "no environment files found",
+                                      "add environments/dev.yaml with account and region"))
+    model_files = _yaml_files(root / MODEL_DIR, problems)
+
+    for name, path in files.env_files.items():
+        doc, found = read_yaml(path)
+        problems += found
+        if doc is not None:
+            files.envs[name] = doc
+    for name, path in model_files.items():
+        doc, found = read_yaml(path, ("models", name))
+        problems += found
+        if doc is not None:
+            files.models[name] = doc
+
+    files.prefixes = {project_path: ("project",)}
+    files.prefixes.update({path: ("models", name) for name, path in model_files.items()})
+    files.prefixes.update({path: () for path in files.env_files.values()})
+    return files
+
+
+def _validate_environment(
+    root: Path, name: str, files: ConfigFiles, env_doc: SourceDoc, rules: RuleSet | None,
+    problems: list[ConfigProblem], warnings: list[ConfigProblem],
+) -> EnvironmentConfig | None:
+    """Resolve and validate one environment, then run `rules` on it; None if the schema rejects it."""
+    assert files.project is not None
+    resolved = _resolve(name, files.project, env_doc, files.models)
+    try:
+        # config_dir: validators may read files the config points at (e.g. guardrail word lists)
+        env = EnvironmentConfig.model_validate(resolved.data, context={"config_dir": root})
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, resolved.data, resolved.source, EnvironmentConfig,
+                                             files.prefixes)
+        return None
+    for rule_id, finding in rules(env) if rules is not None else ():  # schema only without rules
+        loc = resolved.source.locate(finding.path) or Location(files.env_files[name], 1, 1)
+        problem = ConfigProblem(loc, finding.message, finding.hint, finding.severity, rule_id)
+        (warnings if finding.severity == "warning" else problems).append(problem)
+    return env
 
 
 def _cross_file_problems(

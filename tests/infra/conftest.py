@@ -11,7 +11,8 @@ import pytest
 from aws_cdk import cx_api
 from aws_cdk.assertions import Template
 
-from fmkit.config import EnvironmentConfig, LoadedConfig, load_config
+from fmkit.config import EnvironmentConfig, LoadedConfig
+from fmkit.validate import load_validated
 from stacks.app_builder import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def only_provider(env: EnvironmentConfig, provider: str, *, opt_in_stacks: bool 
 
 @pytest.fixture(scope="session")
 def default_config() -> LoadedConfig:
-    return load_config(ROOT / "model_configs")
+    return load_validated(ROOT / "model_configs")
 
 
 @pytest.fixture(scope="session")

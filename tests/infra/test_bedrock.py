@@ -17,8 +17,9 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from fmkit.catalog import bedrock as catalog
-from fmkit.config import EnvironmentConfig, load_config
+from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import GuardrailConfig
+from fmkit.validate import load_validated
 from stacks.bedrock.guardrail import Guardrail
 from stacks.bedrock.model_access import profile_name
 from stacks.bedrock.stack import BedrockStack
@@ -70,7 +71,7 @@ def synth(environments: list[EnvironmentConfig], outdir: Path) -> dict[str, Temp
 
 @pytest.fixture(scope="module")
 def default_bedrock(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
-    loaded = load_config(ROOT / "model_configs")
+    loaded = load_validated(ROOT / "model_configs")
     return synth(list(loaded.environments.values()), tmp_path_factory.mktemp("cdk-bedrock-default"))
 
 

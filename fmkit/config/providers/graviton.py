@@ -1,7 +1,7 @@
 """`provider: ec2-graviton` — llama.cpp on Graviton EC2 instances behind a load balancer.
 
 Field shapes are checked here; checks that need the instance catalog, the region or the
-platform network live in `fmkit/config/rules/graviton.py`, which points at the exact key.
+platform network live in `fmkit/validate/graviton.py`, which points at the exact key.
 """
 
 from __future__ import annotations

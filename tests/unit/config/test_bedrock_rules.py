@@ -13,8 +13,8 @@ import pytest
 from fmkit.catalog import bedrock as catalog
 from fmkit.config import ConfigError, ConfigProblem
 from fmkit.config.providers.bedrock import BedrockDeployment, resolve_route
-from fmkit.config.rules import RULES
-from fmkit.config.rules import bedrock as bedrock_rules
+from fmkit.validate import RULES
+from fmkit.validate import bedrock as bedrock_rules
 from tests.helpers import load, load_env
 
 NOVA = "amazon.nova-lite-v1:0"
@@ -410,9 +410,9 @@ def test_disabled_models_are_not_checked(tmp_path: Path) -> None:
 
 
 def test_default_config_validates_with_a_guardrail_in_every_environment() -> None:
-    from fmkit.config import load_config
+    from fmkit.validate import load_validated
 
-    loaded = load_config(Path(__file__).resolve().parents[3] / "model_configs")
+    loaded = load_validated(Path(__file__).resolve().parents[3] / "model_configs")
     for env in loaded.environments.values():
         guarded = [m for m in env.enabled_by_provider("bedrock").values()
                    if isinstance(m, BedrockDeployment) and m.guardrail is not None]

@@ -8,10 +8,10 @@ import pytest
 
 from fmkit.config import ConfigError
 from fmkit.config.evaluation import QUALITY_METRICS, EvaluationMetrics, check_name, check_schedule
-from fmkit.config.rules import RULES
 from fmkit.config.selection import evaluated_models
 from fmkit.evaluate import parse_check
 from fmkit.evaluate.metrics import quality_metrics
+from fmkit.validate import RULES
 from tests.helpers import load, load_env
 
 NOVA = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n"

@@ -13,8 +13,8 @@ import pytest
 from fmkit.catalog.instances import InstanceSpec
 from fmkit.config import ConfigError
 from fmkit.config.providers.graviton import GravitonDeployment
-from fmkit.config.rules import RULES
-from fmkit.config.rules.graviton import required_memory_gib
+from fmkit.validate import RULES
+from fmkit.validate.graviton import required_memory_gib
 from tests.helpers import load, load_env
 
 MODEL = """\
@@ -61,9 +61,9 @@ def test_defaults_are_internal_two_slots_all_vcpus(tmp_path: Path) -> None:
 
 
 def test_default_config_ships_a_graviton_model_in_both_environments() -> None:
-    from fmkit.config import load_config
+    from fmkit.validate import load_validated
 
-    loaded = load_config(Path(__file__).resolve().parents[3] / "model_configs")
+    loaded = load_validated(Path(__file__).resolve().parents[3] / "model_configs")
     for env in ("dev", "prod"):
         assert loaded.environment(env).enabled_by_provider("ec2-graviton"), env
     dev = loaded.environment("dev").models["llama-small"]
@@ -85,7 +85,7 @@ def test_rule_graviton_instance_is_graviton_unknown_type_suggests(tmp_path: Path
 
 
 def test_rule_graviton_instance_in_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fmkit.config.rules import graviton as rules
+    from fmkit.validate import graviton as rules
 
     real = rules.get_instance
 

@@ -8,7 +8,7 @@ import pytest
 
 from fmkit.config import ConfigError
 from fmkit.config.knowledge import KnowledgeBaseConfig, embedding_dimensions
-from fmkit.config.rules import RULES
+from fmkit.validate import RULES
 from tests.helpers import load, load_env
 
 SAGEMAKER = """

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from fmkit.config import ConfigError, load_config
+from fmkit.config import ConfigError, EnvironmentConfig, load_config
+from fmkit.config.findings import Finding
 from fmkit.config.merge import deep_merge
 from fmkit.config.yaml_source import SourceMap
-from tests.helpers import load
+from fmkit.validate import load_validated
+from tests.helpers import load, write_config
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +25,7 @@ MODEL = """
 
 
 def test_default_config_is_valid_and_has_dev_and_prod() -> None:
-    loaded = load_config(ROOT / "model_configs")
+    loaded = load_validated(ROOT / "model_configs")
     assert {"dev", "prod"} <= set(loaded.names)
 
 
@@ -93,3 +95,22 @@ def test_deep_merge_does_not_mutate_inputs_and_tracks_positions() -> None:
 
 def test_stack_prefix_combines_project_and_environment(tmp_path: Path) -> None:
     assert load(tmp_path, {}).environment("dev").stack_prefix == "demo-dev"
+
+
+def test_without_rules_only_the_schema_is_checked(tmp_path: Path) -> None:
+    """Semantic rules sit above the loader: it runs none unless given them."""
+    root = write_config(tmp_path, {"models/m.yaml": "provider: bedrock\nmodel_id: no.such-model-v1:0\n"})
+    assert load_config(root).environment("dev").models["m"].model_id == "no.such-model-v1:0"
+    with pytest.raises(ConfigError) as exc:
+        load_validated(root)
+    assert [p.rule for p in exc.value.problems] == ["bedrock-model-known"]
+
+
+def test_rule_findings_are_located_in_the_file_that_set_the_value(tmp_path: Path) -> None:
+    def rules(env: EnvironmentConfig) -> list[tuple[str, Finding]]:
+        return [("region-note", Finding(("region",), f"{env.region} noted", severity="warning"))]
+
+    loaded = load_config(write_config(tmp_path, {}), rules=rules)
+    (warning,) = loaded.warnings
+    assert (warning.rule, warning.message, warning.severity) == ("region-note", "eu-west-1 noted", "warning")
+    assert (warning.location.file.name, warning.location.line) == ("dev.yaml", 2)

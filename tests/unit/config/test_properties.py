@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from fmkit.config import ConfigError, load_config
+from fmkit.config import ConfigError
+from fmkit.validate import load_validated
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT = ROOT / "model_configs"
@@ -81,7 +82,7 @@ def test_random_structural_mutations_only_raise_config_error(
         with target.open("w") as handle:
             yaml.dump(data, handle)
         try:
-            load_config(root)
+            load_validated(root)
         except ConfigError as exc:
             assert exc.problems
             assert all(p.location.line >= 1 and p.location.col >= 1 for p in exc.problems)
@@ -97,6 +98,6 @@ def test_random_text_in_a_config_file_only_raises_config_error(text: str, file_i
         shutil.copytree(DEFAULT, root)
         (root / target_rel).write_text(text)
         try:
-            load_config(root)
+            load_validated(root)
         except ConfigError as exc:
             assert exc.problems

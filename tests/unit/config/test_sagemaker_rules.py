@@ -220,7 +220,7 @@ def test_serverless_memory_sizes(tmp_path: Path) -> None:
 
 
 def test_every_sagemaker_rule_has_a_test() -> None:
-    from fmkit.config.rules import RULES
+    from fmkit.validate import RULES
 
     tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
     assert {r for r in RULES if r.startswith("sagemaker-")} <= tested

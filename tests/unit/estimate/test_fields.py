@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from fmkit.config import LoadedConfig, load_config
+from fmkit.config import LoadedConfig
 from fmkit.estimate import fields
+from fmkit.validate import load_validated
 from tests.infra.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def config() -> LoadedConfig:
-    return load_config(ROOT / "model_configs")
+    return load_validated(ROOT / "model_configs")
 
 
 def test_gguf_size_gives_params(config: LoadedConfig) -> None:

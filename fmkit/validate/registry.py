@@ -1,4 +1,4 @@
-"""Semantic config rules: checks that need the resolved environment or a catalog.
+"""Semantic config rules: checks that need the resolved environment, a catalog or an estimate.
 
 Each rule yields `Finding`s whose `path` points into the resolved environment document
 (`("models", "llama", "instance_type")`); the loader turns the path into file:line:col.
@@ -7,25 +7,14 @@ Each rule yields `Finding`s whose `path` points into the resolved environment do
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
-if TYPE_CHECKING:
-    from fmkit.config.environment import EnvironmentConfig
+from fmkit.config.environment import EnvironmentConfig
+from fmkit.config.findings import DocPath, Finding
 
-DocPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: DocPath
-    message: str
-    hint: str | None = None
-    severity: Literal["error", "warning"] = "error"
-
-
-RuleFn = Callable[["EnvironmentConfig"], Iterator[Finding]]
+RuleFn = Callable[[EnvironmentConfig], Iterator[Finding]]
 RULES: dict[str, RuleFn] = {}
+
+__all__ = ["RULES", "DocPath", "Finding", "RuleFn", "rule", "run_rules"]
 
 
 def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
@@ -41,6 +30,7 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 
 def run_rules(env: EnvironmentConfig) -> Iterator[tuple[str, Finding]]:
+    """Every registered rule on one environment: the `RuleSet` the loader takes."""
     for rule_id, fn in RULES.items():
         for finding in fn(env):
             yield rule_id, finding

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fmkit.catalog import bedrock as catalog
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.providers.bedrock import ROLE_ARN_RE, BedrockDeployment, CrossRegion, resolve_route
-from fmkit.config.rules.registry import Finding, rule
+from fmkit.validate.registry import Finding, rule
 
 
 def _known(model: BedrockDeployment) -> catalog.BedrockModel | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fmkit.catalog.instances import get_instance, is_graviton, suggest_instance_types
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.providers.graviton import GravitonDeployment
-from fmkit.config.rules.registry import Finding, rule
+from fmkit.validate.registry import Finding, rule
 
 # Besides the weights: OS, llama-server and compute buffers, then KV cache and scratch.
 RESERVED_GIB = 2.0

@@ -11,7 +11,10 @@ from typing import Literal
 
 from fmkit.catalog.instances import get_instance
 from fmkit.config.environment import EnvironmentConfig
-from fmkit.config.rules.registry import Finding, rule
+from fmkit.estimate.carbon import grid_g_per_kwh
+from fmkit.estimate.plan import estimate_environment, instance_load
+from fmkit.estimate.recommend import recommend_instance
+from fmkit.validate.registry import Finding, rule
 
 
 def _severity(env: EnvironmentConfig) -> Literal["error", "warning"] | None:
@@ -26,9 +29,6 @@ def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
     policy = env.project.carbon_policy
     if severity is None or not policy.prefer_graviton:
         return
-    from fmkit.estimate.plan import instance_load
-    from fmkit.estimate.recommend import recommend_instance
-
     for name, dep in sorted(env.enabled_models().items()):
         instance_type = getattr(dep, "instance_type", None)
         spec = get_instance(instance_type) if isinstance(instance_type, str) else None
@@ -51,14 +51,10 @@ def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
 def carbon_grid_intensity(env: EnvironmentConfig) -> Iterator[Finding]:
     """The environment's region emits more per kWh than carbon_policy.max_grid_g_co2e_per_kwh."""
     severity = _severity(env)
-    from fmkit.estimate.carbon import grid_g_per_kwh
-
     limit = env.project.carbon_policy.max_grid_g_co2e_per_kwh
     grid = grid_g_per_kwh(env.region)
     if severity is None or limit is None or grid is None or grid <= limit:
         return
-    from fmkit.estimate.plan import estimate_environment
-
     regions = [r for r in estimate_environment(env).recommendations if r.kind == "region"]
     hint = (f"{regions[0].proposed} has every model of this environment at lower intensity"
             if regions else "no catalogued region with all this environment's models is lower")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fmkit.catalog.bedrock import get_model, suggest_model_ids
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig, SageMakerEmbedding, embedding_dimensions
-from fmkit.config.rules.registry import DocPath, Finding, rule
+from fmkit.validate.registry import DocPath, Finding, rule
 
 # Largest vector each store can index: S3 Vectors 4,096; pgvector's HNSW index on `vector`
 # 2,000; OpenSearch Serverless k-NN (faiss) 16,000.

@@ -14,7 +14,7 @@ from fmkit.catalog.sagemaker_hosting import GPU_ONLY_FRAMEWORKS, has_local_nvme
 from fmkit.catalog.sagemaker_images import ImageError, is_gpu_instance
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
-from fmkit.config.rules.registry import DocPath, Finding, rule
+from fmkit.validate.registry import DocPath, Finding, rule
 
 
 def _jumpstart(model: SageMakerDeployment) -> JumpStartModel | None:

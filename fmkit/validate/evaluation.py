@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.evaluation import RATE_RE
-from fmkit.config.rules.registry import Finding, rule
 from fmkit.config.selection import evaluated_models, not_benchmarkable
+from fmkit.validate.registry import Finding, rule
 
 PATH = ("project", "evaluation")
 

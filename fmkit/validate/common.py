@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fmkit.catalog.regions import get_region
 from fmkit.config.environment import EnvironmentConfig
-from fmkit.config.rules.registry import Finding, rule
+from fmkit.validate.registry import Finding, rule
 
 
 @rule("alarm-subscriptions-unique")

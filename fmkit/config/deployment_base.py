@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pydantic import Field, PositiveInt
 
 from fmkit.config.base import Name, Strict, TagKey, TagValue
@@ -18,6 +20,14 @@ class ExpectedTraffic(Strict):
     )
 
 
+class CapacityChange(NamedTuple):
+    """A scheduled change of the instance bounds; None keeps the bound in effect."""
+
+    cron: str  # in the provider's own cron format (five fields for EC2, six for SageMaker)
+    min: int | None
+    max: int | None
+
+
 class DeploymentBase(Strict):
     """Fields every model deployment has, whatever serves it."""
 
@@ -30,3 +40,13 @@ class DeploymentBase(Strict):
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Extra tags for its resources.")
     expected_traffic: ExpectedTraffic | None = None
 
+    def capacity_bounds(self) -> tuple[int, int]:
+        """(min, max) instances, max >= min; a deployment without autoscaling runs a fixed count (1 here).
+
+        Providers that run instances override it with the bounds their models define once.
+        """
+        return 1, 1
+
+    def capacity_schedule(self) -> tuple[CapacityChange, ...]:
+        """Scheduled changes of `capacity_bounds` (none unless the provider has scheduled scaling)."""
+        return ()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fmkit.catalog import bedrock as bedrock_catalog
 from fmkit.catalog.instances import get_instance
-from fmkit.catalog.jumpstart import get_jumpstart_model
+from fmkit.config.deployments import BedrockDeployment, Deployment, GravitonDeployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
+from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from fmkit.estimate import cost, fields, services
 from fmkit.estimate.carbon import grid_g_per_kwh
 from fmkit.estimate.model import (
@@ -15,6 +14,7 @@ from fmkit.estimate.model import (
     DeploymentEstimate,
     EnvironmentEstimate,
     Footprint,
+    Range,
     Recommendation,
     total,
 )
@@ -25,7 +25,7 @@ from fmkit.estimate.recommend import recommend_instance, recommend_region
 QUERY_LAMBDA_MB, QUERY_LAMBDA_SECONDS = 512, 0.5
 
 
-def instance_load(dep: Any) -> cost.InstanceLoad:
+def instance_load(dep: Deployment) -> cost.InstanceLoad:
     return cost.InstanceLoad(
         profile=fields.capacity_profile(dep),
         demand_tps=fields.output_tokens_per_second(dep),
@@ -35,23 +35,34 @@ def instance_load(dep: Any) -> cost.InstanceLoad:
     )
 
 
-def estimate_deployment(name: str, dep: Any, env: EnvironmentConfig) -> DeploymentEstimate:
+def estimate_deployment(name: str, dep: Deployment, env: EnvironmentConfig) -> DeploymentEstimate:
     """Monthly cost/energy/CO2e of one model deployment in `env` (any provider)."""
-    if dep.provider == "bedrock":
-        return cost.bedrock(name, dep.model_id, env.region, fields.attr(dep, "cross_region", default="none"),
-                            fields.monthly_tokens(dep))
-    instance_type = fields.attr(dep, "instance_type")
-    serverless = fields.attr(dep, "serverless")
-    if serverless is not None and instance_type is not None:
+    if isinstance(dep, BedrockDeployment):
+        return cost.bedrock(name, dep.model_id, env.region, dep.cross_region, fields.monthly_tokens(dep))
+    if isinstance(dep, SageMakerDeployment) and dep.serverless is not None:
         return cost.sagemaker_serverless(
-            name, env.region, int(fields.attr(serverless, "memory_mb", default=2048)),
-            fields.monthly_requests(dep), fields.monthly_tokens(dep), instance_type,
+            name, env.region, dep.serverless.memory_mb,
+            fields.monthly_requests(dep), fields.monthly_tokens(dep), dep.instance_type,
             fields.params_billion(dep), fields.quantization(dep))
-    if instance_type is None:
-        return DeploymentEstimate(name, dep.provider, env.region, Footprint(),
-                                  notes=("no instance_type: not estimated",))
-    return cost.self_hosted(name, dep.provider, instance_type, env.region, instance_load(dep),
-                            with_load_balancer=dep.provider == "ec2-graviton")
+    return cost.self_hosted(name, dep.provider, dep.instance_type, env.region, instance_load(dep),
+                            with_load_balancer=isinstance(dep, GravitonDeployment))
+
+
+def _vector_store(env: EnvironmentConfig, kb: KnowledgeBaseConfig, queries: Range) -> tuple[Footprint, str | None]:
+    """The store's own footprint (floor capacity, or per query for S3 Vectors) and a note on it."""
+    if kb.vector_store == "opensearch-serverless":
+        standby = kb.opensearch.standby_replicas if kb.opensearch is not None else None
+        if standby is None:
+            standby = env.platform.removal_policy == "retain"
+        footprint = services.opensearch_serverless(env.region, standby=standby)
+        return footprint, f"OpenSearch Serverless OCU floor ({'with' if standby else 'without'} standby)"
+    if kb.vector_store == "aurora-pgvector":
+        aurora = kb.aurora
+        footprint = services.aurora_serverless(
+            env.region, min_acu=float(aurora.min_capacity) if aurora is not None else 0.0,
+            max_acu=float(aurora.max_capacity) if aurora is not None else 4.0)
+        return footprint, "Aurora Serverless v2: min ACUs all month, high = max ACUs"
+    return services.s3_vectors(env.region, storage_gb=0.0, queries=queries), None
 
 
 def _knowledge_bases(env: EnvironmentConfig) -> list[DeploymentEstimate]:
@@ -59,24 +70,11 @@ def _knowledge_bases(env: EnvironmentConfig) -> list[DeploymentEstimate]:
     queries = total(requests)
     out = []
     for name, kb in env.project.knowledge_bases.items():
-        if not getattr(kb, "enabled", True):
+        if not kb.enabled:
             continue
-        store = str(fields.attr(kb, "vector_store", default="s3-vectors"))
         notes = ["queries: one per generation request (assumption); ingestion volume not in config"]
-        if store == "opensearch-serverless":
-            standby = fields.attr(fields.attr(kb, "opensearch"), "standby_replicas")
-            if standby is None:
-                standby = env.platform.removal_policy == "retain"
-            footprint = services.opensearch_serverless(env.region, standby=bool(standby))
-            notes.append(f"OpenSearch Serverless OCU floor ({'with' if standby else 'without'} standby)")
-        elif store == "aurora-pgvector":
-            aurora = fields.attr(kb, "aurora")
-            footprint = services.aurora_serverless(
-                env.region, min_acu=float(fields.attr(aurora, "min_capacity", default=0.0)),
-                max_acu=float(fields.attr(aurora, "max_capacity", default=4.0)))
-            notes.append("Aurora Serverless v2: min ACUs all month, high = max ACUs")
-        else:
-            footprint = services.s3_vectors(env.region, storage_gb=0.0, queries=queries)
+        footprint, note = _vector_store(env, kb, queries)
+        notes += [note] if note else []
         footprint = footprint + services.serverless(env.region, invocations=queries, memory_mb=QUERY_LAMBDA_MB,
                                                     seconds=QUERY_LAMBDA_SECONDS)
         out.append(DeploymentEstimate(f"kb:{name}", "knowledge-base", env.region, footprint,
@@ -87,7 +85,7 @@ def _knowledge_bases(env: EnvironmentConfig) -> list[DeploymentEstimate]:
 def _platform(env: EnvironmentConfig) -> DeploymentEstimate:
     vpc_users = {"sagemaker", "ec2-graviton"}
     needs_vpc = any(d.provider in vpc_users for d in env.enabled_models().values()) or any(
-        fields.attr(kb, "vector_store") in ("aurora-pgvector",) for kb in env.project.knowledge_bases.values())
+        kb.vector_store == "aurora-pgvector" for kb in env.project.knowledge_bases.values())
     nat = env.platform.vpc.nat_gateways if needs_vpc and env.platform.vpc.egress == "nat" else 0
     notes = ["KMS key" + (f" + {nat} NAT gateway(s)" if nat else "") + "; network energy not estimated"]
     return DeploymentEstimate("platform", "platform", env.region, services.platform(env.region, nat_gateways=nat),
@@ -99,33 +97,31 @@ def estimate_items(env: EnvironmentConfig) -> list[DeploymentEstimate]:
     return items + _knowledge_bases(env) + [_platform(env)]
 
 
+def _bedrock_available(dep: BedrockDeployment, region: str) -> bool:
+    model = bedrock_catalog.get_model(dep.model_id)
+    if model is None:
+        return False
+    if dep.cross_region == "none":
+        return region in model.on_demand_regions
+    geo = bedrock_catalog.geo_for_region(region) if dep.cross_region == "geo" else "global"
+    return bedrock_catalog.system_profile(model.model_id, geo, region) is not None
+
+
 def models_available(env: EnvironmentConfig, region: str) -> bool:
-    """Every enabled model (and Bedrock embedding model) can run in `region`."""
+    """Every enabled model (and Bedrock embedding model) can run in `region`.
+
+    Instance deployments are checked by instance type only (not by JumpStart model availability).
+    """
     for dep in env.enabled_models().values():
-        if dep.provider == "bedrock":
-            model = bedrock_catalog.get_model(dep.model_id)
-            mode = fields.attr(dep, "cross_region", default="none")
-            if model is None:
+        if isinstance(dep, BedrockDeployment):
+            if not _bedrock_available(dep, region):
                 return False
-            if mode == "none" and region not in model.on_demand_regions:
-                return False
-            if mode != "none":
-                geo = bedrock_catalog.geo_for_region(region) if mode == "geo" else "global"
-                if bedrock_catalog.system_profile(model.model_id, geo, region) is None:
-                    return False
             continue
-        spec = get_instance(str(fields.attr(dep, "instance_type", default="")))
+        spec = get_instance(dep.instance_type)
         if spec is None or region not in spec.regions:
             return False
-        jumpstart = get_jumpstart_model(str(fields.attr(dep, "model_id", default="")))
-        if jumpstart is not None and region not in jumpstart.regions:
-            return False
-    for kb in env.project.knowledge_bases.values():
-        embedding = fields.attr(kb, "embedding")
-        if (fields.attr(embedding, "provider") == "bedrock"
-                and region not in bedrock_catalog.regions_for(embedding.model_id)):
-            return False
-    return True
+    return all(region in bedrock_catalog.regions_for(kb.embedding.model_id)
+               for kb in env.project.knowledge_bases.values() if isinstance(kb.embedding, BedrockEmbedding))
 
 
 def _region_totals(env: EnvironmentConfig, region: str) -> tuple[float, float] | None:
@@ -141,9 +137,9 @@ def _region_totals(env: EnvironmentConfig, region: str) -> tuple[float, float] |
 def recommendations(env: EnvironmentConfig) -> list[Recommendation]:
     out = []
     for name, dep in sorted(env.enabled_models().items()):
-        instance_type = fields.attr(dep, "instance_type")
-        if dep.provider != "bedrock" and instance_type and fields.attr(dep, "serverless") is None:
-            rec = recommend_instance(name, dep.provider, instance_type, env.region, instance_load(dep))
+        serverless = isinstance(dep, SageMakerDeployment) and dep.serverless is not None
+        if not isinstance(dep, BedrockDeployment) and dep.instance_type and not serverless:
+            rec = recommend_instance(name, dep.provider, dep.instance_type, env.region, instance_load(dep))
             if rec is not None:
                 out.append(rec)
     regions = sorted(r for r in coeff_regions() if r in bedrock_catalog.all_regions())

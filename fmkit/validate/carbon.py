@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from fmkit.catalog.instances import get_instance
+from fmkit.config.deployments import BedrockDeployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.estimate.carbon import grid_g_per_kwh
 from fmkit.estimate.plan import estimate_environment, instance_load
@@ -30,10 +31,10 @@ def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
     if severity is None or not policy.prefer_graviton:
         return
     for name, dep in sorted(env.enabled_models().items()):
-        instance_type = getattr(dep, "instance_type", None)
-        spec = get_instance(instance_type) if isinstance(instance_type, str) else None
-        serverless = getattr(dep, "serverless", None) is not None
-        if spec is None or spec.is_graviton or serverless or name in policy.exempt_models:
+        if isinstance(dep, BedrockDeployment) or (isinstance(dep, SageMakerDeployment) and dep.serverless is not None):
+            continue
+        spec = get_instance(dep.instance_type)
+        if spec is None or spec.is_graviton or name in policy.exempt_models:
             continue
         rec = recommend_instance(name, dep.provider, spec.name, env.region, instance_load(dep), graviton_only=True)
         if rec is None:

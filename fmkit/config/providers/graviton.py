@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from fmkit.config.base import Name, Strict, config_error
-from fmkit.config.deployment_base import DeploymentBase
+from fmkit.config.deployment_base import CapacityChange, DeploymentBase
 from fmkit.config.diagnostics import did_you_mean
 
 S3_GGUF_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/[^\s'\"]+\.gguf$")
@@ -324,6 +324,13 @@ class GravitonDeployment(DeploymentBase):
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     exposure: Exposure = Field(default_factory=Exposure)
     alarms: Alarms = Field(default_factory=Alarms)
+
+    def capacity_bounds(self) -> tuple[int, int]:
+        """The Auto Scaling group's min/max."""
+        return self.autoscaling.min, max(self.autoscaling.min, self.autoscaling.max)
+
+    def capacity_schedule(self) -> tuple[CapacityChange, ...]:
+        return tuple(CapacityChange(s.cron, s.min, s.max) for s in self.autoscaling.schedules)
 
 
 def _secret_arn(value: str | None) -> str | None:

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from fmkit.catalog.sagemaker_images import ContainerImage, ImageSource, resolve_image
 from fmkit.config.base import Name, Strict, config_error
-from fmkit.config.deployment_base import DeploymentBase
+from fmkit.config.deployment_base import CapacityChange, DeploymentBase
 
 Framework = Literal["tgi", "lmi", "vllm", "llama-cpp", "tei"]
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
@@ -256,6 +256,17 @@ class SageMakerDeployment(DeploymentBase):
         if self.network_isolation is not None:
             return self.network_isolation
         return not (self.source.container is not None and self.source.container.hf_model_id)
+
+    def capacity_bounds(self) -> tuple[int, int]:
+        """Autoscaling min/max (instances, or copies with scale_to_zero), else the initial instance count."""
+        scaling = self.autoscaling
+        if scaling is None:
+            return self.initial_instance_count, self.initial_instance_count
+        return scaling.min, max(scaling.min, scaling.max)
+
+    def capacity_schedule(self) -> tuple[CapacityChange, ...]:
+        scaling = self.autoscaling
+        return () if scaling is None else tuple(CapacityChange(a.cron, a.min, a.max) for a in scaling.schedule)
 
     def image_source(self) -> ImageSource:
         """The model source as the image catalog takes it."""

@@ -33,5 +33,6 @@ def test_bounds_and_schedules_from_provider_models(config: LoadedConfig) -> None
 
 
 def test_unknown_quantization_falls_back_to_catalog_default() -> None:
-    assert fields.quantization({"quantization": "IQ2_XXS"}) is None
+    assert fields.known_quantization("IQ2_XXS") is None
+    assert fields.known_quantization("Q8_0") == "q8_0"
     assert fields.normalise_quantization("F16") == "fp16"

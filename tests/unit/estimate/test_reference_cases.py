@@ -5,10 +5,9 @@ Coefficients (carbon.json): PUE 1.135, memory 0.000392 kWh/GB-h, utilisation 50%
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
+from fmkit.config.deployments import GravitonDeployment, SageMakerDeployment
 from fmkit.estimate import carbon, cost, fields, services
 from fmkit.estimate.cost import InstanceLoad
 from fmkit.estimate.model import Range
@@ -84,21 +83,30 @@ def test_no_traffic_uses_autoscaling_bounds() -> None:
     assert any("no expected_traffic" in n for n in est.notes)
 
 
+def _graviton(warm_pool_state: str) -> GravitonDeployment:
+    return GravitonDeployment.model_validate({
+        "provider": "ec2-graviton", "instance_type": "c7g.xlarge",
+        "model": {"s3_uri": "s3://models/llama/model-Q4_0.gguf", "size_gib": 1.8, "quantization": "Q4_0"},
+        "autoscaling": {"min": 1, "max": 2, "warm_pool": {"min_size": 2, "state": warm_pool_state}},
+    })
+
+
 def test_running_warm_pool_is_billed_all_month() -> None:
-    dep = SimpleNamespace(autoscaling=SimpleNamespace(min=1, max=2, warm_pool=SimpleNamespace(min_size=2,
-                                                                                              state="running")))
+    dep = _graviton("running")
     load = InstanceLoad(fields.capacity_profile(dep), standby_instances=fields.running_warm_pool(dep))
     assert cost.instance_hours(load, None)[0] == Range(3 * H, 3 * H, 4 * H)
-    stopped = SimpleNamespace(autoscaling=SimpleNamespace(min=1, max=2, warm_pool=SimpleNamespace(min_size=2,
-                                                                                                  state="stopped")))
-    assert fields.running_warm_pool(stopped) == 0
+    assert fields.running_warm_pool(_graviton("stopped")) == 0
 
 
 def test_office_hours_schedule_profile() -> None:
     """min 0 outside 08:00-19:00 Mon-Fri (six-field SageMaker cron): 55 of 168 hours at min 1."""
-    dep = SimpleNamespace(autoscaling=SimpleNamespace(min=0, max=2, schedule=[
-        SimpleNamespace(cron="0 8 ? * MON-FRI *", min=1, max=2),
-        SimpleNamespace(cron="0 19 ? * MON-FRI *", min=0, max=2)]))
+    dep = SageMakerDeployment.model_validate({
+        "provider": "sagemaker", "instance_type": "ml.g5.xlarge",
+        "source": {"jumpstart": {"model_id": "huggingface-llm-qwen2-5-7b-instruct"}},
+        "autoscaling": {"min": 0, "max": 2, "scale_to_zero": True, "schedule": [
+            {"name": "open", "cron": "0 8 ? * MON-FRI *", "min": 1, "max": 2},
+            {"name": "close", "cron": "0 19 ? * MON-FRI *", "min": 0, "max": 2}]},
+    })
     profile = fields.capacity_profile(dep)
     assert profile == ((0, 2, pytest.approx(113 / 168)), (1, 2, pytest.approx(55 / 168)))
     hours, _ = cost.instance_hours(InstanceLoad(profile), None)

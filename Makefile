@@ -8,7 +8,7 @@ EXTRAS := cdk,images,eval,runtime,dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install synth test bench lint lambda-deps schema clean
+.PHONY: help install synth test test-serving bench lint lambda-deps schema clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ lint: $(VENV)/.installed  ## ruff + mypy (fmkit, stacks, scripts, tests and ever
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy fmkit stacks app.py scripts bench tests
 	for dir in $(LAMBDAS); do MYPYPATH=lambda $(VENV)/bin/mypy --explicit-package-bases $$dir || exit 1; done
+
+test-serving: install  ## Build llama-server from the pinned llama.cpp (cached), serve a real small model, test it
+	$(PY) scripts/serving_assets.py --env-file build/serving.env
+	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/serving
 
 bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
 	$(PY) bench/run_all.py

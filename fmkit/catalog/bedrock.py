@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from pydantic import Field, TypeAdapter, field_validator
+
 from fmkit.catalog.regions import all_regions
-from fmkit.catalog.store import load_catalog
+from fmkit.catalog.store import CatalogRecord, keyed, load_catalog
 
 CATALOG_FILE = "bedrock_models.json"
 ALL_COMMERCIAL = "all-commercial"
@@ -21,8 +23,7 @@ ALL_COMMERCIAL = "all-commercial"
 ModelKind = Literal["text", "embedding"]
 
 
-@dataclass(frozen=True)
-class InferenceProfile:
+class InferenceProfile(CatalogRecord):
     """A system-defined cross-Region inference profile for one geography (us, eu, apac, jp, au, global)."""
 
     geo: str
@@ -30,8 +31,14 @@ class InferenceProfile:
     source_regions: frozenset[str]
     destination_regions: frozenset[str]
     # Some profiles route differently depending on where they are called from (AWS documents this).
-    destinations_by_source: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    destinations_by_source: Mapping[str, frozenset[str]] = Field(default_factory=dict)
     price_multiplier: float = 1.0
+
+    @field_validator("destination_regions", mode="before")
+    @classmethod
+    def _all_commercial(cls, value: Any) -> Any:
+        """`all-commercial` in the file: every catalogued region (global profiles)."""
+        return frozenset(all_regions()) if value == ALL_COMMERCIAL else value
 
     def destinations_for(self, source_region: str) -> frozenset[str]:
         return self.destinations_by_source.get(source_region, self.destination_regions)
@@ -49,8 +56,7 @@ class SystemProfile:
     price_multiplier: float = 1.0
 
 
-@dataclass(frozen=True)
-class BedrockModel:
+class BedrockModel(CatalogRecord):
     model_id: str
     provider: str
     name: str
@@ -58,20 +64,26 @@ class BedrockModel:
     input_modalities: tuple[str, ...]
     output_modalities: tuple[str, ...]
     context_window: int
-    embedding_dimensions: tuple[int, ...]
+    embedding_dimensions: tuple[int, ...] = ()
     on_demand_regions: frozenset[str]
-    inference_profiles: Mapping[str, InferenceProfile]
+    inference_profiles: Mapping[str, InferenceProfile] = Field(default_factory=dict)
     price_per_1k_input_tokens_usd: float
     price_per_1k_output_tokens_usd: float
-    requires_agreement: bool
-    size_class: str
+    requires_agreement: bool = False
+    size_class: str = "medium"
     source: str
     lifecycle: str = "active"
     params_billion: float | None = None
     default_embedding_dimensions: int | None = None
-    region_price_multipliers: Mapping[str, float] = field(default_factory=dict)
+    region_price_multipliers: Mapping[str, float] = Field(default_factory=dict)
     agreement_note: str | None = None
     price_note: str | None = None
+
+    @field_validator("inference_profiles", mode="before")
+    @classmethod
+    def _geo_from_key(cls, value: Any) -> Any:
+        """Profiles are keyed by geography in the file; each profile also carries it."""
+        return keyed(value, "geo") if isinstance(value, Mapping) else value
 
     @property
     def profile_only(self) -> bool:
@@ -82,49 +94,14 @@ class BedrockModel:
         return self.region_price_multipliers.get(region, 1.0)
 
 
-def _profile(geo: str, raw: Mapping[str, Any]) -> InferenceProfile:
-    dest = raw["destination_regions"]
-    destinations = frozenset(all_regions()) if dest == ALL_COMMERCIAL else frozenset(dest)
-    return InferenceProfile(
-        geo=geo,
-        profile_id=raw["profile_id"],
-        source_regions=frozenset(raw["source_regions"]),
-        destination_regions=destinations,
-        destinations_by_source={k: frozenset(v) for k, v in raw.get("destinations_by_source", {}).items()},
-        price_multiplier=float(raw.get("price_multiplier", 1.0)),
-    )
-
-
-def _model(raw: Mapping[str, Any], default_source: str) -> BedrockModel:
-    return BedrockModel(
-        model_id=raw["model_id"],
-        provider=raw["provider"],
-        name=raw["name"],
-        kind=raw["kind"],
-        input_modalities=tuple(raw["input_modalities"]),
-        output_modalities=tuple(raw["output_modalities"]),
-        context_window=int(raw["context_window"]),
-        embedding_dimensions=tuple(raw.get("embedding_dimensions", [])),
-        on_demand_regions=frozenset(raw["on_demand_regions"]),
-        inference_profiles={g: _profile(g, p) for g, p in raw.get("inference_profiles", {}).items()},
-        price_per_1k_input_tokens_usd=float(raw["price_per_1k_input_tokens_usd"]),
-        price_per_1k_output_tokens_usd=float(raw["price_per_1k_output_tokens_usd"]),
-        requires_agreement=bool(raw.get("requires_agreement", False)),
-        size_class=raw.get("size_class", "medium"),
-        source=raw.get("source", default_source),
-        lifecycle=raw.get("lifecycle", "active"),
-        params_billion=raw.get("params_billion"),
-        default_embedding_dimensions=raw.get("default_embedding_dimensions"),
-        region_price_multipliers=dict(raw.get("region_price_multipliers", {})),
-        agreement_note=raw.get("agreement_note"),
-        price_note=raw.get("price_note"),
-    )
+_MODELS = TypeAdapter(dict[str, BedrockModel])
 
 
 @cache
 def all_models() -> dict[str, BedrockModel]:
     data = load_catalog(CATALOG_FILE)
-    return {mid: _model(raw, data["source"]) for mid, raw in sorted(data["models"].items())}
+    rows = {mid: {"source": data["source"], **raw} for mid, raw in data["models"].items()}  # file source as default
+    return dict(sorted(_MODELS.validate_python(rows).items()))
 
 
 def get_model(model_id: str) -> BedrockModel | None:

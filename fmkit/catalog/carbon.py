@@ -8,10 +8,12 @@ falling back to CCF's "unknown" row (that fallback rates Graviton3 worse than Gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
 
-from fmkit.catalog.store import load_catalog
+from fmkit.catalog.bedrock import get_model
+from fmkit.catalog.store import CatalogRecord, load_catalog
 
 CATALOG_FILE = "carbon.json"
 
@@ -25,93 +27,140 @@ class CoefficientSource:
     assumption: str | None = None
 
 
-def _data() -> dict[str, Any]:
-    return load_catalog(CATALOG_FILE)
+class Sourced(CatalogRecord):
+    source: str
+    assumption: str | None = None
+
+
+class Coefficient(Sourced):
+    value: float
+
+
+class ProcessorWatts(Sourced):
+    min_watts_per_vcpu: float
+    max_watts_per_vcpu: float
+
+
+class GpuWatts(Sourced):
+    idle_watts: float
+    max_watts: float
+
+
+class GridFactor(Sourced):
+    t_co2e_per_kwh: float
+    extrapolated: bool = False
+
+
+class EmbodiedFamily(Sourced):
+    total_kg: float  # the whole host
+    largest_vcpus: int
+
+
+class BedrockEnergy(CatalogRecord):
+    classes: Mapping[str, float]  # Wh per 1k tokens by size class
+    source: str
+    reasoning: str
+
+
+class CarbonCatalog(CatalogRecord):
+    pue: Coefficient
+    memory_kwh_per_gb_hour: Coefficient
+    default_utilisation: Coefficient
+    server_lifespan_hours: Coefficient
+    processors: Mapping[str, ProcessorWatts]
+    gpus: Mapping[str, GpuWatts]
+    grid_factors: Mapping[str, GridFactor]
+    embodied_families: Mapping[str, EmbodiedFamily]
+    bedrock_wh_per_1k_tokens: BedrockEnergy
+
+
+@cache
+def _data() -> CarbonCatalog:
+    return CarbonCatalog.model_validate(load_catalog(CATALOG_FILE))
 
 
 def pue() -> float:
-    return float(_data()["pue"]["value"])
+    return _data().pue.value
 
 
 def memory_kwh_per_gb_hour() -> float:
-    return float(_data()["memory_kwh_per_gb_hour"]["value"])
+    return _data().memory_kwh_per_gb_hour.value
 
 
 def default_utilisation() -> float:
-    return float(_data()["default_utilisation"]["value"])
+    return _data().default_utilisation.value
 
 
 def server_lifespan_hours() -> float:
-    return float(_data()["server_lifespan_hours"]["value"])
+    return _data().server_lifespan_hours.value
 
 
 def processor_watts(processor: str) -> tuple[float, float]:
     """(min, max) watts per vCPU for a processor key used by the instance catalogs."""
-    row = _data()["processors"].get(processor)
+    row = _data().processors.get(processor)
     if row is None:
         raise KeyError(f"no carbon coefficients for processor {processor!r}")
-    return float(row["min_watts_per_vcpu"]), float(row["max_watts_per_vcpu"])
+    return row.min_watts_per_vcpu, row.max_watts_per_vcpu
 
 
 def gpu_watts(gpu_model: str) -> tuple[float, float]:
     """(idle, max) watts per GPU or accelerator chip ("A10G", "H100", "inferentia2", …)."""
-    row = _data()["gpus"].get(gpu_model)
+    row = _data().gpus.get(gpu_model)
     if row is None:
         raise KeyError(f"no carbon coefficients for GPU/accelerator {gpu_model!r}")
-    return float(row["idle_watts"]), float(row["max_watts"])
+    return row.idle_watts, row.max_watts
 
 
 def grid_factor(region: str) -> float:
     """t CO2e per kWh (location-based) for an AWS region."""
-    row = _data()["grid_factors"].get(region)
+    row = _data().grid_factors.get(region)
     if row is None:
         raise KeyError(f"no grid emission factor for region {region!r}")
-    return float(row["t_co2e_per_kwh"])
+    return row.t_co2e_per_kwh
 
 
 def is_grid_factor_extrapolated(region: str) -> bool:
-    return bool(_data()["grid_factors"].get(region, {}).get("extrapolated", False))
+    row = _data().grid_factors.get(region)
+    return row is not None and row.extrapolated
 
 
 def embodied_family(family: str) -> tuple[float, int] | None:
     """(embodied t CO2e of the whole host, vCPUs of the family's largest size); None if uncatalogued."""
-    row = _data()["embodied_families"].get(family)
+    row = _data().embodied_families.get(family)
     if row is None:
         return None
-    return float(row["total_kg"]) / 1000.0, int(row["largest_vcpus"])
+    return row.total_kg / 1000.0, row.largest_vcpus
 
 
 def bedrock_size_class(model_id: str) -> str:
     """Size class of a Bedrock model (or profile id); "large" for unknown ids, the conservative choice."""
-    from fmkit.catalog.bedrock import get_model
-
     m = get_model(model_id)
     return m.size_class if m is not None else "large"
 
 
 def bedrock_wh_per_1k_tokens(model_id: str) -> float:
     """ASSUMPTION: IT energy (Wh, before PUE) per 1k tokens on Bedrock, by model size class."""
-    classes = _data()["bedrock_wh_per_1k_tokens"]["classes"]
-    return float(classes[bedrock_size_class(model_id)])
+    return _data().bedrock_wh_per_1k_tokens.classes[bedrock_size_class(model_id)]
 
 
 def coefficient_sources() -> list[CoefficientSource]:
     """Every coefficient with its source (and assumption when estimated), for reports and audits."""
     d = _data()
     out = [
-        CoefficientSource("pue", d["pue"]["source"]),
-        CoefficientSource("memory_kwh_per_gb_hour", d["memory_kwh_per_gb_hour"]["source"]),
-        CoefficientSource("default_utilisation", d["default_utilisation"]["source"]),
-        CoefficientSource("server_lifespan_hours", d["server_lifespan_hours"]["source"]),
+        CoefficientSource("pue", d.pue.source),
+        CoefficientSource("memory_kwh_per_gb_hour", d.memory_kwh_per_gb_hour.source),
+        CoefficientSource("default_utilisation", d.default_utilisation.source),
+        CoefficientSource("server_lifespan_hours", d.server_lifespan_hours.source),
     ]
-    for section, prefix in (
-        ("processors", "processor"),
-        ("gpus", "gpu"),
-        ("embodied_families", "embodied"),
-        ("grid_factors", "grid"),
-    ):
-        for key, row in sorted(d[section].items()):
-            out.append(CoefficientSource(f"{prefix}:{key}", row["source"], row.get("assumption")))
-    b = d["bedrock_wh_per_1k_tokens"]
-    out.append(CoefficientSource("bedrock_wh_per_1k_tokens", b["source"], b["reasoning"]))
+    sections: tuple[tuple[str, Mapping[str, Sourced]], ...] = (
+        ("processor", d.processors),
+        ("gpu", d.gpus),
+        ("embodied", d.embodied_families),
+        ("grid", d.grid_factors),
+    )
+    for prefix, rows in sections:
+        for key, row in sorted(rows.items()):
+            out.append(CoefficientSource(f"{prefix}:{key}", row.source, row.assumption))
+    b = d.bedrock_wh_per_1k_tokens
+    out.append(CoefficientSource("bedrock_wh_per_1k_tokens", b.source, b.reasoning))
     return out

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from fmkit.catalog.store import load_catalog
+from pydantic import Field, TypeAdapter, model_validator
+
+from fmkit.catalog.store import CatalogRecord, load_catalog
 
 EC2_FILE = "ec2_instances.json"
 SAGEMAKER_FILE = "sagemaker_instances.json"
@@ -22,23 +23,29 @@ SAGEMAKER_PREFIX = "ml."
 Kind = Literal["ec2", "sagemaker"]
 
 
-@dataclass(frozen=True)
-class InstanceSpec:
+class InstanceSpec(CatalogRecord):
     name: str
     family: str
     vcpus: int
     memory_gib: float
     arch: Literal["arm64", "x86_64"]
     processor: str  # key into carbon.json "processors"
-    gpus: int
-    gpu_model: str | None  # key into carbon.json "gpus"
-    gpu_memory_gib: float  # total across GPUs
-    accelerator: str  # "none" | "gpu:<model>" | "inferentia2" | "trainium"
-    regions: frozenset[str]
-    hourly_usd: Mapping[str, float] = field(default_factory=dict)
-    accelerator_count: int = 0  # GPUs or Neuron chips
+    gpus: int = 0
+    gpu_model: str | None = None  # key into carbon.json "gpus"
+    gpu_memory_gib: float = 0.0  # total across GPUs
+    accelerator: str = "none"  # "none" | "gpu:<model>" | "inferentia2" | "trainium"
+    regions: frozenset[str] = frozenset()
+    hourly_usd: Mapping[str, float] = Field(default_factory=dict)
+    accelerator_count: int = 0  # GPUs or Neuron chips (the GPU count when the file omits it)
     accelerator_memory_gib: float = 0.0  # Neuron device memory (GPUs use gpu_memory_gib)
     price_basis: str = "published"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_defaults_to_gpus(cls, raw: Any) -> Any:
+        if isinstance(raw, Mapping) and "accelerator_count" not in raw:
+            return {**raw, "accelerator_count": raw.get("gpus", 0)}
+        return raw
 
     @property
     def is_sagemaker(self) -> bool:
@@ -53,24 +60,7 @@ class InstanceSpec:
         return self.gpus > 0
 
 
-def _spec(raw: Mapping[str, Any]) -> InstanceSpec:
-    return InstanceSpec(
-        name=raw["name"],
-        family=raw["family"],
-        vcpus=int(raw["vcpus"]),
-        memory_gib=float(raw["memory_gib"]),
-        arch=raw["arch"],
-        processor=raw["processor"],
-        gpus=int(raw.get("gpus", 0)),
-        gpu_model=raw.get("gpu_model"),
-        gpu_memory_gib=float(raw.get("gpu_memory_gib", 0)),
-        accelerator=raw.get("accelerator", "none"),
-        regions=frozenset(raw.get("regions", [])),
-        hourly_usd={k: float(v) for k, v in raw.get("hourly_usd", {}).items()},
-        accelerator_count=int(raw.get("accelerator_count", raw.get("gpus", 0))),
-        accelerator_memory_gib=float(raw.get("accelerator_memory_gib", 0)),
-        price_basis=raw.get("price_basis", "published"),
-    )
+_INSTANCES = TypeAdapter(dict[str, InstanceSpec])
 
 
 def all_instances(kind: Kind = "ec2") -> dict[str, InstanceSpec]:
@@ -83,8 +73,8 @@ def all_instances(kind: Kind = "ec2") -> dict[str, InstanceSpec]:
 @cache
 def _load(filename: str) -> dict[str, InstanceSpec]:
     # Cached separately so the public signature keeps its types (functools.cache erases them).
-    data = load_catalog(filename)
-    return {name: _spec(raw) for name, raw in sorted(data["instances"].items())}
+    instances = _INSTANCES.validate_python(load_catalog(filename)["instances"])
+    return dict(sorted(instances.items()))
 
 
 def get_instance(name: str) -> InstanceSpec | None:

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from fmkit.catalog.store import load_catalog
+from pydantic import ConfigDict, Field, TypeAdapter
+
+from fmkit.catalog.store import CatalogRecord, load_catalog
 
 CATALOG_FILE = "jumpstart_models.json"
 
 Task = Literal["text-generation", "embedding"]
 
 
-@dataclass(frozen=True)
-class JumpStartModel:
+class JumpStartModel(CatalogRecord):
+    model_config = ConfigDict(extra="allow")  # provenance notes (artifact_source…) are kept in `extra`
+
     model_id: str
     version: str
     task: Task
@@ -32,7 +34,7 @@ class JumpStartModel:
     requires_gpu: bool
     framework: str  # sagemaker-core image_uri_config name: djl-lmi, huggingface-llm (TGI), huggingface-tei
     framework_version: str
-    env: Mapping[str, str]
+    env: Mapping[str, str] = Field(default_factory=dict)
     artifact_bucket: str  # template with "{region}"
     artifact_prefix: str
     regions: frozenset[str]
@@ -41,41 +43,19 @@ class JumpStartModel:
     hf_model: str | None = None
     artifact_verified: bool = False
     cpu_framework: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Keys of the catalog row this class has no field for."""
+        return self.model_extra or {}
 
 
-_KNOWN = set(JumpStartModel.__dataclass_fields__)
-
-
-def _model(raw: Mapping[str, Any]) -> JumpStartModel:
-    return JumpStartModel(
-        model_id=raw["model_id"],
-        version=raw["version"],
-        task=raw["task"],
-        params_billion=float(raw["params_billion"]),
-        eula_required=bool(raw["eula_required"]),
-        default_instance_type=raw["default_instance_type"],
-        supported_instance_types=tuple(raw["supported_instance_types"]),
-        requires_gpu=bool(raw["requires_gpu"]),
-        framework=raw["framework"],
-        framework_version=raw["framework_version"],
-        env=dict(raw.get("env", {})),
-        artifact_bucket=raw["artifact_bucket"],
-        artifact_prefix=raw["artifact_prefix"],
-        regions=frozenset(raw["regions"]),
-        min_sdk_version=raw["min_sdk_version"],
-        embedding_dimensions=raw.get("embedding_dimensions"),
-        hf_model=raw.get("hf_model"),
-        artifact_verified=bool(raw.get("artifact_verified", False)),
-        cpu_framework=raw.get("cpu_framework"),
-        extra={k: v for k, v in raw.items() if k not in _KNOWN},
-    )
+_MODELS = TypeAdapter(dict[str, JumpStartModel])
 
 
 @cache
 def all_jumpstart_models() -> dict[str, JumpStartModel]:
-    data = load_catalog(CATALOG_FILE)
-    return {mid: _model(raw) for mid, raw in sorted(data["models"].items())}
+    return dict(sorted(_MODELS.validate_python(load_catalog(CATALOG_FILE)["models"]).items()))
 
 
 def get_jumpstart_model(model_id: str) -> JumpStartModel | None:

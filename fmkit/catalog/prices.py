@@ -6,41 +6,35 @@ their source and unit, plus approximate per-region factors (documented there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
-from fmkit.catalog.store import load_catalog
+from pydantic import TypeAdapter
+
+from fmkit.catalog.store import CatalogRecord, keyed, load_catalog
 
 CATALOG_FILE = "service_prices.json"
 
 Regional = Literal["flat", "default", "none"]
 
 
-@dataclass(frozen=True)
-class ServicePrice:
+class ServicePrice(CatalogRecord):
     key: str
     usd: float  # us-east-1 price per unit
     unit: str
     source: str
-    regional: Regional
+    regional: Regional = "default"
     note: str | None = None
+
+
+_PRICES = TypeAdapter(dict[str, ServicePrice])
 
 
 @cache
 def all_service_prices() -> dict[str, ServicePrice]:
-    data = load_catalog(CATALOG_FILE)
-    return {
-        key: ServicePrice(
-            key=key,
-            usd=float(raw["usd"]),
-            unit=raw["unit"],
-            source=raw["source"],
-            regional=raw.get("regional", "default"),
-            note=raw.get("note"),
-        )
-        for key, raw in sorted(data["prices"].items())
-    }
+    prices = _PRICES.validate_python(keyed(load_catalog(CATALOG_FILE)["prices"], "key"))
+    return dict(sorted(prices.items()))
 
 
 def get_service_price(key: str) -> ServicePrice:
@@ -50,9 +44,21 @@ def get_service_price(key: str) -> ServicePrice:
         raise KeyError(f"unknown service price {key!r}; known: {sorted(all_service_prices())}") from None
 
 
+class RegionFactors(CatalogRecord):
+    """Approximate price level of each region against us-east-1 (documented in the file)."""
+
+    region_factors: Mapping[str, float]
+    default_factor: float
+
+
+@cache
+def _factors() -> RegionFactors:
+    return RegionFactors.model_validate(load_catalog(CATALOG_FILE))
+
+
 def region_factor(region: str) -> float:
-    data = load_catalog(CATALOG_FILE)
-    return float(data["region_factors"].get(region, data["default_factor"]))
+    factors = _factors()
+    return factors.region_factors.get(region, factors.default_factor)
 
 
 def service_price(key: str, region: str = "us-east-1") -> float:

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
-from fmkit.catalog.store import load_catalog
+from pydantic import TypeAdapter
+
+from fmkit.catalog.store import CatalogRecord, keyed, load_catalog
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(CatalogRecord):
     code: str
     name: str
     geo: str
     zones: tuple[str, ...]
 
 
+_REGIONS = TypeAdapter(dict[str, Region])
+
+
 @cache
 def all_regions() -> dict[str, Region]:
-    data = load_catalog("regions.json")
-    return {
-        code: Region(code=code, name=v["name"], geo=v["geo"], zones=tuple(v["zones"]))
-        for code, v in data["regions"].items()
-    }
+    return _REGIONS.validate_python(keyed(load_catalog("regions.json")["regions"], "code"))
 
 
 def is_known_region(code: str) -> bool:

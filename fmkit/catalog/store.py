@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 
 class CatalogError(RuntimeError):
@@ -24,3 +27,14 @@ def load_catalog(filename: str) -> dict[str, Any]:
         if field not in data:
             raise CatalogError(f"catalog file {filename} lacks the required '{field}' field")
     return data
+
+
+class CatalogRecord(BaseModel):
+    """One row of a catalog file, validated by pydantic (unknown keys, e.g. `source` notes, are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+def keyed(rows: Mapping[str, Mapping[str, Any]], field: str) -> dict[str, dict[str, Any]]:
+    """`{key: row}` with the key also stored as `field` in its row (files key rows by their name)."""
+    return {key: {field: key, **row} for key, row in rows.items()}

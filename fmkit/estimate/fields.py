@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 
 from fmkit.catalog.jumpstart import get_jumpstart_model
-from fmkit.catalog.store import load_catalog
+from fmkit.catalog.throughput import bytes_per_param_table
 from fmkit.config.deployment_base import CapacityChange, DeploymentBase
 from fmkit.config.deployments import BedrockDeployment, Deployment, GravitonDeployment
 from fmkit.estimate.model import DAYS_PER_MONTH, Range
@@ -100,9 +100,7 @@ def normalise_quantization(quant: str) -> str:
 def bytes_per_param(quant: str | None) -> float | None:
     if quant is None:
         return None
-    table = load_catalog("throughput.json")["bytes_per_param"]
-    value = table.get(normalise_quantization(quant))
-    return float(value) if value is not None else None
+    return bytes_per_param_table().get(normalise_quantization(quant))
 
 
 def known_quantization(value: str | None) -> str | None:

@@ -5,7 +5,6 @@ Every bad config is checked the way `fmkit validate` reports it: file:line:col, 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -398,7 +397,7 @@ def test_rule_bedrock_model_lifecycle(tmp_path: Path) -> None:
 
 
 def test_rule_bedrock_model_lifecycle_silent_for_active(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    active = dataclasses.replace(catalog.all_models()[NOVA], lifecycle="active")
+    active = catalog.all_models()[NOVA].model_copy(update={"lifecycle": "active"})
     monkeypatch.setattr(bedrock_rules, "_known", lambda _model: active)
     loaded = load(tmp_path, {"models/chat.yaml": model(f"model_id: {NOVA}\ncross_region: geo")})
     assert not [w for w in loaded.warnings if w.rule == "bedrock-model-lifecycle"]

@@ -36,8 +36,9 @@ test: install lambda-deps lint  ## Lint, then run the whole test suite
 
 LAMBDAS := $(sort $(dir $(wildcard lambda/*/*.py)))
 
-lint: $(VENV)/.installed  ## ruff + mypy (fmkit, stacks, scripts, tests and every Lambda)
+lint: $(VENV)/.installed  ## ruff + import layers + mypy (fmkit, stacks, scripts, tests and every Lambda)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy fmkit stacks app.py scripts bench tests
 	for dir in $(LAMBDAS); do MYPYPATH=lambda $(VENV)/bin/mypy --explicit-package-bases $$dir || exit 1; done
 
@@ -53,4 +54,4 @@ schema: install  ## Regenerate model_configs/schema*.json and docs/config-refere
 	$(VENV)/bin/fmkit config reference -o docs/config-reference.md
 
 clean:  ## Remove build outputs (keeps .venv and node_modules)
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -10,6 +10,7 @@ from fmkit.cli.config_cmds import config_app, validate
 from fmkit.cli.env_cmds import env_app
 from fmkit.cli.eval_cmd import evaluate
 from fmkit.cli.plan_cmd import plan
+from fmkit.cli.preflight_cmd import preflight
 
 app = typer.Typer(
     name="fmkit",
@@ -24,6 +25,7 @@ app.add_typer(env_app, name="env")
 # Further commands register here (one import + one line each): plan, eval.
 app.command("plan")(plan)
 app.command("eval")(evaluate)
+app.command("preflight")(preflight)
 
 
 def main() -> None:

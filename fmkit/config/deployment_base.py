@@ -18,6 +18,11 @@ class ExpectedTraffic(Strict):
     variability: float = Field(
         default=0.5, ge=0, le=1, description="Low = (1 - v) x expected, high = (1 + v) x expected."
     )
+    peak_factor: float = Field(
+        default=3, ge=1, le=100,
+        description="Busiest minute over the mean rate: `fmkit preflight` checks quotas at "
+        "requests_per_day / 86400 x peak_factor.",
+    )
 
 
 class CapacityChange(NamedTuple):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fmkit.catalog import bedrock as bedrock_catalog
 from fmkit.catalog.instances import get_instance
+from fmkit.catalog.regions import all_regions
+from fmkit.config.deployment_base import DeploymentBase
 from fmkit.config.deployments import BedrockDeployment, Deployment, GravitonDeployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
@@ -35,7 +37,7 @@ def instance_load(dep: Deployment) -> cost.InstanceLoad:
     )
 
 
-def estimate_deployment(name: str, dep: Deployment, env: EnvironmentConfig) -> DeploymentEstimate:
+def estimate_deployment(name: str, dep: DeploymentBase, env: EnvironmentConfig) -> DeploymentEstimate:
     """Monthly cost/energy/CO2e of one model deployment in `env` (any provider)."""
     if isinstance(dep, BedrockDeployment):
         return cost.bedrock(name, dep.model_id, env.region, dep.cross_region, fields.monthly_tokens(dep))
@@ -44,8 +46,11 @@ def estimate_deployment(name: str, dep: Deployment, env: EnvironmentConfig) -> D
             name, env.region, dep.serverless.memory_mb,
             fields.monthly_requests(dep), fields.monthly_tokens(dep), dep.instance_type,
             fields.params_billion(dep), fields.quantization(dep))
-    return cost.self_hosted(name, dep.provider, dep.instance_type, env.region, instance_load(dep),
-                            with_load_balancer=isinstance(dep, GravitonDeployment))
+    if isinstance(dep, SageMakerDeployment | GravitonDeployment):
+        return cost.self_hosted(name, dep.provider, dep.instance_type, env.region, instance_load(dep),
+                                with_load_balancer=isinstance(dep, GravitonDeployment))
+    return DeploymentEstimate(name, getattr(dep, "provider", "unknown"), env.region, Footprint(),
+                              notes=("no instance_type: not estimated",))
 
 
 def _vector_store(env: EnvironmentConfig, kb: KnowledgeBaseConfig, queries: Range) -> tuple[Footprint, str | None]:
@@ -142,14 +147,14 @@ def recommendations(env: EnvironmentConfig) -> list[Recommendation]:
             rec = recommend_instance(name, dep.provider, dep.instance_type, env.region, instance_load(dep))
             if rec is not None:
                 out.append(rec)
-    regions = sorted(r for r in coeff_regions() if r in bedrock_catalog.all_regions())
+    regions = sorted(r for r in coeff_regions() if r in all_regions())
     rec = recommend_region(env.name, env.region, regions, bedrock_catalog.geo_for_region,
                            lambda r: _region_totals(env, r))
     return out + ([rec] if rec else [])
 
 
 def coeff_regions() -> list[str]:
-    return sorted(r for r in bedrock_catalog.all_regions() if grid_g_per_kwh(r) is not None)
+    return sorted(r for r in all_regions() if grid_g_per_kwh(r) is not None)
 
 
 def estimate_environment(env: EnvironmentConfig, *, with_recommendations: bool = True) -> EnvironmentEstimate:

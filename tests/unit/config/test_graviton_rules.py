@@ -85,13 +85,12 @@ def test_rule_graviton_instance_is_graviton_unknown_type_suggests(tmp_path: Path
 
 
 def test_rule_graviton_instance_in_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fmkit.catalog.instances import get_instance
     from fmkit.validate import graviton as rules
 
-    real = rules.get_instance
-
     def only_in_us(name: str) -> InstanceSpec | None:
-        spec = real(name)
-        return None if spec is None else type(spec)(**{**spec.__dict__, "regions": frozenset({"us-east-1"})})
+        spec = get_instance(name)
+        return None if spec is None else spec.model_copy(update={"regions": frozenset({"us-east-1"})})
 
     monkeypatch.setattr(rules, "get_instance", only_in_us)
     where, message, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml()}))

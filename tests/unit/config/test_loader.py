@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from fmkit.config import ConfigError, EnvironmentConfig, load_config
+from fmkit.config.deployments import BedrockDeployment
 from fmkit.config.findings import Finding
 from fmkit.config.merge import deep_merge
 from fmkit.config.yaml_source import SourceMap
@@ -100,7 +101,8 @@ def test_stack_prefix_combines_project_and_environment(tmp_path: Path) -> None:
 def test_without_rules_only_the_schema_is_checked(tmp_path: Path) -> None:
     """Semantic rules sit above the loader: it runs none unless given them."""
     root = write_config(tmp_path, {"models/m.yaml": "provider: bedrock\nmodel_id: no.such-model-v1:0\n"})
-    assert load_config(root).environment("dev").models["m"].model_id == "no.such-model-v1:0"
+    model = load_config(root).environment("dev").models["m"]
+    assert isinstance(model, BedrockDeployment) and model.model_id == "no.such-model-v1:0"
     with pytest.raises(ConfigError) as exc:
         load_validated(root)
     assert [p.rule for p in exc.value.problems] == ["bedrock-model-known"]

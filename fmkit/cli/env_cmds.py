@@ -32,15 +32,7 @@ def new(
     target = env_dir / f"{name}.yaml"
     origin = env_dir / f"{source}.yaml"
     here = Path.cwd()
-    if not NAME_RE.match(name):
-        fail([ConfigProblem(Location(target, 1, 1), f"'{name}' is not a valid environment name",
-                            "use lowercase letters, digits and '-', starting with a letter")], here)
-    if target.exists():
-        fail([ConfigProblem(Location(target, 1, 1), f"environment '{name}' already exists",
-                            "pick another name or edit the file")], here)
-    if not origin.is_file():
-        known = sorted(p.stem for p in env_dir.glob("*.yaml")) if env_dir.is_dir() else []
-        fail([unknown_environment(config_dir, source, known)], here)
+    _check_names(config_dir, name, source, target, origin)
     for value, check in ((account, check_account), (region, check_region)):
         if value is not None:
             try:
@@ -69,3 +61,18 @@ def new(
         out.print(f"note: '{name}' uses the same account as '{source}'; set `account:` (or pass --account)",
                   style="yellow", markup=False)
     out.print(f"next: edit it, then `fmkit config show {name}` and `npx cdk synth -c env={name}`", markup=False)
+
+
+def _check_names(config_dir: Path, name: str, source: str, target: Path, origin: Path) -> None:
+    """The new name is valid and free, and the environment to clone exists (else exit 2)."""
+    env_dir = config_dir / ENV_DIR
+    here = Path.cwd()
+    if not NAME_RE.match(name):
+        fail([ConfigProblem(Location(target, 1, 1), f"'{name}' is not a valid environment name",
+                            "use lowercase letters, digits and '-', starting with a letter")], here)
+    if target.exists():
+        fail([ConfigProblem(Location(target, 1, 1), f"environment '{name}' already exists",
+                            "pick another name or edit the file")], here)
+    if not origin.is_file():
+        known = sorted(p.stem for p in env_dir.glob("*.yaml")) if env_dir.is_dir() else []
+        fail([unknown_environment(config_dir, source, known)], here)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from fmkit.config.errors import ConfigProblem, Location
 from fmkit.config.yaml_source import DocPath, SourceMap
@@ -115,6 +118,86 @@ def relative_key(path: DocPath, prefix: DocPath) -> str:
     return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in rest).replace(".[", "[")
 
 
+@dataclass(frozen=True)
+class _Site:
+    """Where a pydantic error points, once walked through the data and the types."""
+
+    path: DocPath
+    tp: Any  # type at the path
+    parent_tp: Any
+    missing: str | int | None  # the last loc element the data does not have
+    key: str  # the path relative to the file that holds it
+
+    @property
+    def where(self) -> str:
+        return f"'{self.key}'" if self.key else "this file"
+
+
+Explanation = tuple[str, str | None]  # message, hint
+
+
+def _unknown_key(err: ErrorDetails, site: _Site) -> Explanation:
+    name = str(site.path[-1]) if site.path else "?"
+    allowed = _allowed_keys(site.parent_tp)
+    hint = did_you_mean(name, allowed) or (f"allowed keys here: {', '.join(allowed)}" if allowed else None)
+    return f"unknown key '{name}'", hint
+
+
+def _missing_key(err: ErrorDetails, site: _Site) -> Explanation:
+    name = str(site.missing if site.missing is not None else (site.path[-1] if site.path else "?"))
+    description = _field_description(site.tp, name)
+    return (f"missing required key '{name}'" + (f" in {site.where}" if site.key else ""),
+            f"add '{name}: …'" + (f" ({description})" if description else ""))
+
+
+def _not_allowed(err: ErrorDetails, site: _Site) -> Explanation:
+    choices = _expected_values(err.get("ctx") or {})
+    return (f"{site.where}: '{err.get('input')}' is not allowed",
+            did_you_mean(str(err.get("input")), choices) or f"expected one of: {', '.join(choices)}")
+
+
+def _unknown_provider(err: ErrorDetails, site: _Site) -> Explanation:
+    ctx = err.get("ctx") or {}
+    choices = _expected_values(ctx)
+    return (f"unknown provider '{ctx.get('tag')}'",
+            did_you_mean(str(ctx.get("tag")), choices) or f"expected one of: {', '.join(choices)}")
+
+
+def _missing_provider(err: ErrorDetails, site: _Site) -> Explanation:
+    choices = [m.model_fields["provider"].annotation for m in _union_members(site.tp)
+               if "provider" in getattr(m, "model_fields", {})]
+    names = [get_args(c)[0] for c in choices if get_origin(c) is Literal]
+    return "missing required key 'provider'", f"add 'provider: …' (one of: {', '.join(names)})" if names else None
+
+
+def _fmkit_error(err: ErrorDetails, site: _Site) -> Explanation:
+    return f"{site.where}: {err['msg']}", (err.get("ctx") or {}).get("hint")
+
+
+def _pydantic_error(err: ErrorDetails, site: _Site) -> Explanation:
+    """Any other pydantic error: its own message, with a hint for the shapes YAML gets wrong most."""
+    kind = err["type"]
+    hint = None
+    if kind == "string_type" and isinstance(err.get("input"), int | float):
+        hint = "quote the value so YAML reads it as text, e.g. \"012345678901\""
+    elif kind in ("dict_type", "model_type", "model_attributes_type"):
+        hint = "write a mapping of 'key: value' lines here"
+    elif kind == "list_type":
+        hint = "write a list ('- item' lines or [a, b]) here"
+    return f"{site.where}: {err['msg'][0].lower()}{err['msg'][1:]}", hint
+
+
+_EXPLAIN: dict[str, Callable[[ErrorDetails, _Site], Explanation]] = {
+    "extra_forbidden": _unknown_key,
+    "missing": _missing_key,
+    "literal_error": _not_allowed,
+    "enum": _not_allowed,
+    "union_tag_invalid": _unknown_provider,
+    "union_tag_not_found": _missing_provider,
+    "fmkit": _fmkit_error,  # config_error(): the message and hint our validators wrote
+}
+
+
 def problems_from_validation(
     exc: ValidationError, data: Any, smap: SourceMap, root: Any, prefixes: dict[Any, DocPath]
 ) -> list[ConfigProblem]:
@@ -122,50 +205,11 @@ def problems_from_validation(
     for err in exc.errors(include_url=False):
         path, tp, parent_tp, missing = _walk(tuple(err["loc"]), data, root)
         kind = err["type"]
-        ctx = err.get("ctx") or {}
-        hint: str | None = None
-        prefer_key = kind == "extra_forbidden"
         if kind == "union_tag_invalid" and (*path, "provider") in smap.values:
             path = (*path, "provider")
-        loc = smap.locate(path, prefer_key=prefer_key) or Location(Path(next(iter(prefixes), ".")), 1, 1)
-        key = relative_key(path, prefixes.get(loc.file, ()))
-        where = f"'{key}'" if key else "this file"
-        if kind == "extra_forbidden":
-            name = str(path[-1]) if path else "?"
-            allowed = _allowed_keys(parent_tp)
-            message = f"unknown key '{name}'"
-            hint = did_you_mean(name, allowed) or (
-                f"allowed keys here: {', '.join(allowed)}" if allowed else None
-            )
-        elif kind == "missing":
-            name = str(missing if missing is not None else (path[-1] if path else "?"))
-            message = f"missing required key '{name}'" + (f" in {where}" if key else "")
-            description = _field_description(tp, name)
-            hint = f"add '{name}: …'" + (f" ({description})" if description else "")
-        elif kind in ("literal_error", "enum"):
-            choices = _expected_values(ctx)
-            message = f"{where}: '{err.get('input')}' is not allowed"
-            hint = did_you_mean(str(err.get("input")), choices) or f"expected one of: {', '.join(choices)}"
-        elif kind == "union_tag_invalid":
-            choices = _expected_values(ctx)
-            message = f"unknown provider '{ctx.get('tag')}'"
-            hint = did_you_mean(str(ctx.get("tag")), choices) or f"expected one of: {', '.join(choices)}"
-        elif kind == "union_tag_not_found":
-            choices = [m.model_fields["provider"].annotation for m in _union_members(tp)
-                       if "provider" in getattr(m, "model_fields", {})]
-            names = [get_args(c)[0] for c in choices if get_origin(c) is Literal]
-            message = "missing required key 'provider'"
-            hint = f"add 'provider: …' (one of: {', '.join(names)})" if names else None
-        elif kind == "fmkit":
-            message = f"{where}: {err['msg']}"
-            hint = ctx.get("hint")
-        else:
-            message = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}"
-            if kind == "string_type" and isinstance(err.get("input"), int | float):
-                hint = "quote the value so YAML reads it as text, e.g. \"012345678901\""
-            elif kind in ("dict_type", "model_type", "model_attributes_type"):
-                hint = "write a mapping of 'key: value' lines here"
-            elif kind == "list_type":
-                hint = "write a list ('- item' lines or [a, b]) here"
+        loc = smap.locate(path, prefer_key=kind == "extra_forbidden") or Location(
+            Path(next(iter(prefixes), ".")), 1, 1)
+        site = _Site(path, tp, parent_tp, missing, relative_key(path, prefixes.get(loc.file, ())))
+        message, hint = _EXPLAIN.get(kind, _pydantic_error)(err, site)
         problems.append(ConfigProblem(loc, message, hint))
     return problems

@@ -122,32 +122,40 @@ def hosting_mode(env: EnvironmentConfig) -> Iterator[Finding]:
     for name, model in env.deployments_of(SageMakerDeployment).items():
         base = ("models", name)
         if model.serverless is not None:
-            for key, present in (("async", model.async_), ("vpc", model.vpc or None),
-                                 ("data_capture", model.data_capture)):
-                if present is not None:
-                    yield Finding((*base, key), f"serverless endpoints do not support '{key}'",
-                                  f"remove '{key}' or 'serverless'")
-            if model.autoscaling is not None and model.autoscaling.scale_to_zero:
-                yield Finding((*base, "autoscaling", "scale_to_zero"),
-                              "scale_to_zero does not apply to serverless endpoints",
-                              "serverless already costs nothing idle: remove 'autoscaling'")
-            elif model.autoscaling is not None:
-                yield Finding((*base, "autoscaling"), "serverless endpoints scale by themselves",
-                              "remove 'autoscaling' (tune serverless.max_concurrency instead)")
-        elif model.async_ is not None and model.autoscaling is not None and model.autoscaling.scale_to_zero:
+            yield from _serverless_conflicts(base, model)
+            continue
+        if model.async_ is not None and model.autoscaling is not None and model.autoscaling.scale_to_zero:
             yield Finding((*base, "autoscaling", "scale_to_zero"),
                           "scale_to_zero (inference components) is for real-time endpoints",
                           "async endpoints scale to zero without it: remove scale_to_zero and set min: 0")
-        metric = model.autoscaling.metric if model.autoscaling is not None else None
-        if model.serverless is None and metric is not None:
-            if model.async_ is not None and metric == "concurrent_requests":
-                yield Finding((*base, "autoscaling", "metric"),
-                              "concurrent_requests tracks real-time requests; an async endpoint's load is its queue",
-                              "use metric: backlog_per_instance (queued requests per instance)")
-            elif model.async_ is None and metric == "backlog_per_instance":
-                yield Finding((*base, "autoscaling", "metric"),
-                              "backlog_per_instance measures an async endpoint's queue; this endpoint has none",
-                              "use concurrent_requests or invocations_per_instance, or add 'async'")
+        yield from _metric_mismatch(base, model)
+
+
+def _serverless_conflicts(base: DocPath, model: SageMakerDeployment) -> Iterator[Finding]:
+    for key, present in (("async", model.async_), ("vpc", model.vpc or None), ("data_capture", model.data_capture)):
+        if present is not None:
+            yield Finding((*base, key), f"serverless endpoints do not support '{key}'",
+                          f"remove '{key}' or 'serverless'")
+    if model.autoscaling is not None and model.autoscaling.scale_to_zero:
+        yield Finding((*base, "autoscaling", "scale_to_zero"),
+                      "scale_to_zero does not apply to serverless endpoints",
+                      "serverless already costs nothing idle: remove 'autoscaling'")
+    elif model.autoscaling is not None:
+        yield Finding((*base, "autoscaling"), "serverless endpoints scale by themselves",
+                      "remove 'autoscaling' (tune serverless.max_concurrency instead)")
+
+
+def _metric_mismatch(base: DocPath, model: SageMakerDeployment) -> Iterator[Finding]:
+    """The configured metric must exist for the endpoint's mode (async queue vs real-time requests)."""
+    metric = model.autoscaling.metric if model.autoscaling is not None else None
+    if model.async_ is not None and metric == "concurrent_requests":
+        yield Finding((*base, "autoscaling", "metric"),
+                      "concurrent_requests tracks real-time requests; an async endpoint's load is its queue",
+                      "use metric: backlog_per_instance (queued requests per instance)")
+    elif model.async_ is None and metric == "backlog_per_instance":
+        yield Finding((*base, "autoscaling", "metric"),
+                      "backlog_per_instance measures an async endpoint's queue; this endpoint has none",
+                      "use concurrent_requests or invocations_per_instance, or add 'async'")
 
 
 @rule("sagemaker-autoscaling-bounds")

@@ -45,7 +45,7 @@ def _check_models(env: EnvironmentConfig, names: list[str], overridden: set[str]
 
 def _thresholds(specs: list[str], config_minimums: dict[str, float], metric_names: list[str]) -> dict[str, float]:
     from fmkit.evaluate import parse_threshold
-    from fmkit.evaluate.report import _OPERATIONAL  # the library's gate accepts these too
+    from fmkit.evaluate.report.gate import OPERATIONAL_METRICS  # the library's gate accepts these too
 
     minimums = dict(config_minimums)
     for spec in specs:
@@ -55,7 +55,7 @@ def _thresholds(specs: list[str], config_minimums: dict[str, float], metric_name
             _bad_input(str(exc))
         minimums[metric] = value
     # Minimums only make sense where higher is better (not latency, cost or error rate).
-    known = [*metric_names, *(name for name, higher_is_better in _OPERATIONAL.items() if higher_is_better)]
+    known = [*metric_names, *(name for name, higher_is_better in OPERATIONAL_METRICS.items() if higher_is_better)]
     for metric in minimums:
         if metric not in known:
             close = difflib.get_close_matches(metric, known, n=1)
@@ -109,7 +109,7 @@ def evaluate(
         summarize,
         write_reports,
     )
-    from fmkit.evaluate.metrics import quality_metrics
+    from fmkit.evaluate.metrics.quality import quality_metrics
 
     loaded = load_or_exit(config_dir)
     try:

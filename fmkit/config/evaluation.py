@@ -1,8 +1,8 @@
 """The opt-in cloud evaluation stack: benchmarks the configured models on a dataset in S3.
 
-Metric names are listed here rather than imported from `fmkit.evaluate`, so loading a config
-never imports numpy or the scoring libraries; `tests/unit/config/test_evaluation_rules.py`
-checks the two lists agree.
+Metric names and the check grammar come from `fmkit.contracts.evaluation`, which the
+evaluation library builds its metrics from too, so loading a config never imports numpy or
+the scoring libraries and the two cannot drift.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from fmkit.config.base import Name, Strict, config_error
+from fmkit.contracts.evaluation import CHECK_RE, QUALITY_METRICS, check_name
 
 LAMBDA_BUDGET_S = 840  # each model answers a batch's items one by one within Lambda's 900 s
-QUALITY_METRICS = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
-CHECK_RE = re.compile(r"^(json|json-fenced)(@[\w,-]+)?$|^regex(:[A-Za-z0-9_]+)?(@[\w,-]+)?=.+$")
 S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.jsonl$")
 KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]+\.jsonl$")
 RATE_RE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -58,14 +57,6 @@ def _check_spec(value: str) -> str:
         except re.error as exc:
             raise config_error(f"invalid regular expression in '{value}': {exc}") from None
     return value
-
-
-def check_name(spec: str) -> str:
-    """The metric name a check reports under (mirrors `fmkit.evaluate.parse_check`)."""
-    head = spec.partition("=")[0].partition("@")[0]
-    if head.startswith("regex"):
-        return head.partition(":")[2] or "regex"
-    return "json_valid"
 
 
 class EvaluationMetrics(Strict):

@@ -1,14 +1,16 @@
-"""Application-specific model benchmarks (GitHub issue 8): quality, latency and cost.
+"""Application-specific model benchmarks: quality, latency and cost.
 
-Typical use (what `fmkit eval` does)::
+Typical use (what `fmkit eval` does):
 
-    dataset = load_dataset("examples/eval/dataset.jsonl")
-    targets = resolve_targets(names=["claude-haiku", "llama-graviton"], ssm_client=ssm,
-                              project="acme", env="dev", prices={...})
-    result = run_evaluation(dataset, targets, out_dir="eval-out", concurrency=4)
-    summary = summarize(result, checks=[JsonValidCheck()])
-    write_reports(summary, "eval-out")
-    raise SystemExit(check_thresholds(summary, {"rougeL": 0.3}).exit_code)
+```python
+dataset = load_dataset("examples/eval/dataset.jsonl")
+targets = resolve_targets(names=["claude-haiku", "llama-graviton"], ssm_client=ssm,
+                          project="acme", env="dev", prices={...})
+result = run_evaluation(dataset, targets, out_dir="eval-out", concurrency=4)
+summary = summarize(result, checks=[JsonValidCheck()])
+write_reports(summary, "eval-out")
+raise SystemExit(check_thresholds(summary, {"rougeL": 0.3}).exit_code)
+```
 
 Importing this package does not import aws-cdk-lib, boto3 or matplotlib.
 """
@@ -23,17 +25,13 @@ from fmkit.evaluate.dataset import (
     load_dataset,
     parse_dataset,
 )
-from fmkit.evaluate.metrics import JsonValidCheck, RegexCheck, parse_check
+from fmkit.evaluate.metrics.checks import JsonValidCheck, RegexCheck, parse_check
 from fmkit.evaluate.records import ChatRequest, Completion, GenerationParams, ItemRecord
-from fmkit.evaluate.report import (
-    ReportPaths,
-    ThresholdReport,
-    check_thresholds,
-    parse_threshold,
-    render_html,
-    render_markdown,
-    write_reports,
-)
+from fmkit.evaluate.report.files import ReportPaths, write_reports
+from fmkit.evaluate.report.gate import ThresholdReport, check_thresholds, parse_threshold
+from fmkit.evaluate.report.html import render_html
+from fmkit.evaluate.report.json import render_json
+from fmkit.evaluate.report.markdown import render_markdown
 from fmkit.evaluate.runner import EvaluationResult, load_evaluation, run_evaluation
 from fmkit.evaluate.summary import EvaluationSummary, summarize
 from fmkit.evaluate.targets import (
@@ -79,6 +77,7 @@ __all__ = [
     "parse_price_overrides",
     "parse_threshold",
     "render_html",
+    "render_json",
     "render_markdown",
     "resolve_targets",
     "resolve_targets_from_ssm",

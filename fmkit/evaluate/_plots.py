@@ -16,7 +16,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from fmkit.evaluate.metrics import metric_label
+from fmkit.evaluate.metrics.quality import metric_label
 from fmkit.evaluate.summary import Estimate, EvaluationSummary
 
 _PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d"]
@@ -31,7 +31,7 @@ def _error(est: Estimate) -> tuple[float, float] | None:
 def _render(figure: Figure, salt: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": salt}):
-        FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": "fmkit"})
+        FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None, "Creator": "fmkit"})  # type: ignore[no-untyped-call]
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: this is inlined in HTML
     # Let CSS size it: keep the viewBox, drop the fixed pt width/height of the root element.

@@ -1,10 +1,12 @@
 """Benchmark datasets: JSONL, one item per line, validated with every problem reported at once.
 
-A line looks like::
+Lines look like:
 
-    {"id": "refund-1", "prompt": "How do I get a refund?", "reference": "...", "tags": ["billing"]}
-    {"id": "chat-2", "messages": [{"role": "user", "content": "..."}, ...], "reference": "...",
-     "system": "You are a support assistant."}
+```json
+{"id": "refund-1", "prompt": "How do I get a refund?", "reference": "...", "tags": ["billing"]}
+{"id": "chat-2", "messages": [{"role": "user", "content": "..."}, ...], "reference": "...",
+ "system": "You are a support assistant."}
+```
 
 Errors are collected for the whole file and raised together as `DatasetError`, formatted
 `file:LINE: message`, because a benchmark file is usually written by hand and fixing one
@@ -153,6 +155,32 @@ def _format_validation_error(exc: ValidationError) -> list[str]:
     return messages
 
 
+def _parse_line(raw: str, line_no: int, path: Path, first_line_of: dict[str, int]) -> EvalItem:
+    """The item on one line, or `DatasetError` with all of the line's problems; registers the line's id."""
+    try:
+        data: Any = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DatasetError([DatasetProblem(path, line_no, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
+    if not isinstance(data, dict):
+        raise DatasetError([DatasetProblem(path, line_no, "each line must be a JSON object")])
+    # Checked even when the line has other problems, so every problem shows up in one run.
+    problems: list[DatasetProblem] = []
+    item_id = data.get("id")
+    if isinstance(item_id, str) and item_id in first_line_of:
+        first = first_line_of[item_id]
+        problems.append(DatasetProblem(path, line_no, f"duplicate id {item_id!r} (first used on line {first})"))
+    elif isinstance(item_id, str):
+        first_line_of[item_id] = line_no
+    try:
+        item = EvalItem.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(DatasetProblem(path, line_no, m) for m in _format_validation_error(exc))
+        raise DatasetError(problems) from None
+    if problems:
+        raise DatasetError(problems)
+    return item
+
+
 def parse_dataset(text: str, path: Path) -> Dataset:
     """Parse JSONL text; raise `DatasetError` listing every bad line."""
     problems: list[DatasetProblem] = []
@@ -162,30 +190,9 @@ def parse_dataset(text: str, path: Path) -> Dataset:
         if not raw.strip():
             continue
         try:
-            data: Any = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            problems.append(DatasetProblem(path, line_no, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-            continue
-        if not isinstance(data, dict):
-            problems.append(DatasetProblem(path, line_no, "each line must be a JSON object"))
-            continue
-        # Checked even when the line has other problems, so every problem shows up in one run.
-        item_id = data.get("id")
-        duplicate = False
-        if isinstance(item_id, str):
-            if item_id in first_line_of:
-                duplicate = True
-                first = first_line_of[item_id]
-                problems.append(DatasetProblem(path, line_no, f"duplicate id {item_id!r} (first used on line {first})"))
-            else:
-                first_line_of[item_id] = line_no
-        try:
-            item = EvalItem.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(DatasetProblem(path, line_no, m) for m in _format_validation_error(exc))
-            continue
-        if not duplicate:
-            items.append(item)
+            items.append(_parse_line(raw, line_no, path, first_line_of))
+        except DatasetError as exc:
+            problems.extend(exc.problems)
     if not problems and not items:
         problems.append(DatasetProblem(path, 1, "the dataset has no items"))
     if problems:

@@ -244,20 +244,7 @@ def run_evaluation(
             item for item in dataset.items if item.id not in current or (retry_errors and not current[item.id].ok)
         ]
     resumed = {t.name: len(dataset) - len(pending[t.name]) for t in targets}
-
-    chosen: dict[str, ModelAdapter] = {}
-    for target in targets:  # build all first: a bad target fails before any request is sent
-        if pending[target.name]:
-            given = (adapters or {}).get(target.name)
-            chosen[target.name] = (
-                given if given is not None else build_adapter(target, adapter_options, session=session)
-            )
-
-    requests_made = {t.name: 0 for t in targets}
-    writers = {name: _ResultsWriter(results_path(out, name)) for name in chosen}
-    executors = {
-        name: ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"eval-{name}") for name in chosen
-    }
+    chosen = _adapters_for(targets, pending, adapters, adapter_options, session)
     progress_bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -267,42 +254,11 @@ def run_evaluation(
         console=console,
         disable=not progress,
     )
-    try:
-        with progress_bar:
-            tasks: dict[str, TaskID] = {}
-            error_counts: dict[str, int] = {}
-            for target in targets:
-                pending_ids = {item.id for item in pending[target.name]}
-                kept = [r for i, r in records[target.name].items() if i not in pending_ids]
-                error_counts[target.name] = sum(1 for r in kept if not r.ok)
-                tasks[target.name] = progress_bar.add_task(
-                    target.name,
-                    total=len(dataset),
-                    completed=resumed[target.name],
-                    errors=error_counts[target.name],
-                )
-            futures: dict[Future[ItemRecord], str] = {}
-            for name, executor in executors.items():
-                for item in pending[name]:
-                    request = item.to_request(params)
-                    futures[executor.submit(_invoke_and_write, chosen[name], name, request, item.id, writers[name])] = (
-                        name
-                    )
-            for future in as_completed(futures):
-                name = futures[future]
-                record = future.result()
-                records[name][record.item_id] = record
-                requests_made[name] += 1
-                if not record.ok:
-                    error_counts[name] += 1
-                progress_bar.update(tasks[name], advance=1, errors=error_counts[name])
-    finally:
-        for executor in executors.values():
-            # On Ctrl-C: drop queued items, let in-flight ones finish and be written.
-            executor.shutdown(wait=True, cancel_futures=True)
-        for writer in writers.values():
-            writer.close()
-
+    requests_made = _run_pending(
+        _Run(dataset=dataset, targets=targets, out=out, params=params, pending=pending, records=records,
+             resumed=resumed, adapters=chosen, concurrency=concurrency),
+        progress_bar,
+    )
     ordered = {t.name: {i.id: records[t.name][i.id] for i in dataset.items if i.id in records[t.name]} for t in targets}
     return EvaluationResult(
         dataset=dataset,
@@ -313,6 +269,82 @@ def run_evaluation(
         requests_made=requests_made,
         resumed=resumed,
     )
+
+
+def _adapters_for(
+    targets: Sequence[Target],
+    pending: Mapping[str, list[EvalItem]],
+    given: Mapping[str, ModelAdapter] | None,
+    options: AdapterOptions | None,
+    session: Any,
+) -> dict[str, ModelAdapter]:
+    """Adapters for the models with pending items, all built before any request is sent (a bad target fails first)."""
+    chosen: dict[str, ModelAdapter] = {}
+    for target in targets:
+        if pending[target.name]:
+            adapter = (given or {}).get(target.name)
+            chosen[target.name] = adapter if adapter is not None else build_adapter(target, options, session=session)
+    return chosen
+
+
+@dataclass
+class _Run:
+    """What `_run_pending` works through; `records` is updated in place as answers arrive."""
+
+    dataset: Dataset
+    targets: Sequence[Target]
+    out: Path
+    params: GenerationParams
+    pending: Mapping[str, list[EvalItem]]
+    records: dict[str, dict[str, ItemRecord]]
+    resumed: Mapping[str, int]
+    adapters: Mapping[str, ModelAdapter]
+    concurrency: int
+
+
+def _run_pending(run: _Run, progress_bar: Progress) -> dict[str, int]:
+    """Invoke every pending item, one thread pool per model; returns the requests made per model."""
+    requests_made = {t.name: 0 for t in run.targets}
+    writers = {name: _ResultsWriter(results_path(run.out, name)) for name in run.adapters}
+    executors = {
+        name: ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix=f"eval-{name}")
+        for name in run.adapters
+    }
+    try:
+        with progress_bar:
+            tasks: dict[str, TaskID] = {}
+            error_counts: dict[str, int] = {}
+            for target in run.targets:
+                pending_ids = {item.id for item in run.pending[target.name]}
+                kept = [r for i, r in run.records[target.name].items() if i not in pending_ids]
+                error_counts[target.name] = sum(1 for r in kept if not r.ok)
+                tasks[target.name] = progress_bar.add_task(
+                    target.name,
+                    total=len(run.dataset),
+                    completed=run.resumed[target.name],
+                    errors=error_counts[target.name],
+                )
+            futures: dict[Future[ItemRecord], str] = {}
+            for name, executor in executors.items():
+                for item in run.pending[name]:
+                    request = item.to_request(run.params)
+                    adapter, writer = run.adapters[name], writers[name]
+                    futures[executor.submit(_invoke_and_write, adapter, name, request, item.id, writer)] = name
+            for future in as_completed(futures):
+                name = futures[future]
+                record = future.result()
+                run.records[name][record.item_id] = record
+                requests_made[name] += 1
+                if not record.ok:
+                    error_counts[name] += 1
+                progress_bar.update(tasks[name], advance=1, errors=error_counts[name])
+    finally:
+        for executor in executors.values():
+            # On Ctrl-C: drop queued items, let in-flight ones finish and be written.
+            executor.shutdown(wait=True, cancel_futures=True)
+        for writer in writers.values():
+            writer.close()
+    return requests_made
 
 
 def _invoke_and_write(

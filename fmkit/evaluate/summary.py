@@ -18,21 +18,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.dataset import EvalItem
-from fmkit.evaluate.metrics import (
-    Check,
-    CorpusMetric,
-    FloatArray,
-    InstancePricing,
-    TokenPricing,
-    cost_per_1k_requests,
-    error_rate,
-    latency_stats,
-    metric_label,
-    output_tokens_per_second,
-    quality_metrics,
-    throughput_rps,
-)
+from fmkit.evaluate.metrics.checks import Check
+from fmkit.evaluate.metrics.operational import error_rate, latency_stats, output_tokens_per_second, throughput_rps
+from fmkit.evaluate.metrics.pricing import cost_per_1k_requests
+from fmkit.evaluate.metrics.quality import CorpusMetric, FloatArray, metric_label, quality_metrics
 from fmkit.evaluate.records import ItemRecord
 from fmkit.evaluate.runner import EvaluationResult
 from fmkit.evaluate.stats import bootstrap_ci, paired_bootstrap, percentile_of_column, summed

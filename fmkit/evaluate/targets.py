@@ -249,7 +249,7 @@ def resolve_api_key(target: Target, secrets_client: SecretsManagerClient | None)
         return None
     if secrets_client is None:
         raise TargetError(f"{target.name}: the API key is in {endpoint.api_key_secret_arn}; AWS access is needed")
-    secret = secrets_client.get_secret_value(SecretId=endpoint.api_key_secret_arn)["SecretString"]
+    secret: str = secrets_client.get_secret_value(SecretId=endpoint.api_key_secret_arn)["SecretString"]
     try:
         data = json.loads(secret)
     except ValueError:

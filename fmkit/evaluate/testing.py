@@ -97,123 +97,126 @@ class FakeOpenAIServer:
             self._in_flight[route] -= 1
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+        return type("Handler", (_Handler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"  # the body ends when the connection closes
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
+class _Handler(BaseHTTPRequestHandler):
+    """Serves one request for the `FakeOpenAIServer` in `fake` (set per server by a subclass)."""
 
-            def do_POST(self) -> None:
-                match = re.fullmatch(r"/([^/]+)/v1/chat/completions", self.path)
-                behaviour = server.routes.get(match.group(1)) if match else None
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if match is None or behaviour is None:
-                    self._send_json(404, {"error": {"message": f"no route {self.path}"}})
-                    return
-                messages = body.get("messages", [])
-                route = match.group(1)
-                attempt = server._count(route, json.dumps(messages, sort_keys=True))
-                self._route: str | None = route
-                try:
-                    self._answer(behaviour, body, messages, attempt)
-                finally:
-                    self._finished()
+    protocol_version = "HTTP/1.0"  # the body ends when the connection closes
+    fake: FakeOpenAIServer
+    _route: str | None = None
 
-            def _finished(self) -> None:
-                # Called before the last write: once the client has the last byte it may send its
-                # next request, which must not be counted as overlapping with this one.
-                if getattr(self, "_route", None) is not None:
-                    server._done(self._route)  # type: ignore[arg-type]
-                    self._route = None
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
-            def _answer(self, behaviour: Behaviour, body: dict[str, Any], messages: Messages, attempt: int) -> None:
-                time.sleep(behaviour.headers_delay_s)
-                if behaviour.api_key is not None and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}":
-                    self._send_json(401, {"error": {"message": "invalid api key"}})
-                    return
-                if behaviour.fail_status is not None:
-                    self._send_json(behaviour.fail_status, {"error": {"message": "scripted failure"}})
-                    return
-                if attempt <= behaviour.fail_first:
-                    headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after is not None else {}
-                    self._send_json(behaviour.fail_first_status, {"error": {"message": "slow down"}}, headers)
-                    return
-                text = behaviour.answer(messages)
-                if body.get("stream"):
-                    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-                    self._stream(behaviour, messages, text, include_usage)
-                else:
-                    self._complete(behaviour, messages, text)
+    def do_POST(self) -> None:
+        match = re.fullmatch(r"/([^/]+)/v1/chat/completions", self.path)
+        behaviour = self.fake.routes.get(match.group(1)) if match else None
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if match is None or behaviour is None:
+            self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        messages = body.get("messages", [])
+        route = match.group(1)
+        attempt = self.fake._count(route, json.dumps(messages, sort_keys=True))
+        self._route = route
+        try:
+            self._answer(behaviour, body, messages, attempt)
+        finally:
+            self._finished()
 
-            def _send_json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self._finished()
-                self.wfile.write(data)
+    def _finished(self) -> None:
+        # Called before the last write: once the client has the last byte it may send its
+        # next request, which must not be counted as overlapping with this one.
+        if self._route is not None:
+            self.fake._done(self._route)
+            self._route = None
 
-            def _usage(self, messages: Messages, tokens: Sequence[str]) -> dict[str, int]:
-                prompt = sum(len(str(m.get("content", "")).split()) for m in messages)
-                return {"prompt_tokens": prompt, "completion_tokens": len(tokens), "total_tokens": prompt + len(tokens)}
+    def _answer(self, behaviour: Behaviour, body: dict[str, Any], messages: Messages, attempt: int) -> None:
+        time.sleep(behaviour.headers_delay_s)
+        if behaviour.api_key is not None and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}":
+            self._send_json(401, {"error": {"message": "invalid api key"}})
+            return
+        if behaviour.fail_status is not None:
+            self._send_json(behaviour.fail_status, {"error": {"message": "scripted failure"}})
+            return
+        if attempt <= behaviour.fail_first:
+            headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after is not None else {}
+            self._send_json(behaviour.fail_first_status, {"error": {"message": "slow down"}}, headers)
+            return
+        text = behaviour.answer(messages)
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            self._stream(behaviour, messages, text, include_usage)
+        else:
+            self._complete(behaviour, messages, text)
 
-            def _complete(self, behaviour: Behaviour, messages: Messages, text: str) -> None:
-                time.sleep(behaviour.first_token_delay_s)
-                if behaviour.malformed:
-                    data = b"<html>upstream error</html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self._finished()
-                    self.wfile.write(data)
-                    return
-                tokens = _tokens(text)
-                self._send_json(
-                    200,
-                    {
-                        "object": "chat.completion",
-                        "choices": [
-                            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                        ],
-                        "usage": self._usage(messages, tokens),
-                    },
-                )
+    def _send_json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self._finished()
+        self.wfile.write(data)
 
-            def _stream(self, behaviour: Behaviour, messages: Messages, text: str, include_usage: bool) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.end_headers()
+    def _usage(self, messages: Messages, tokens: Sequence[str]) -> dict[str, int]:
+        prompt = sum(len(str(m.get("content", "")).split()) for m in messages)
+        return {"prompt_tokens": prompt, "completion_tokens": len(tokens), "total_tokens": prompt + len(tokens)}
 
-                def event(payload: str) -> None:
-                    self.wfile.write(f"data: {payload}\n\n".encode())
-                    self.wfile.flush()
+    def _complete(self, behaviour: Behaviour, messages: Messages, text: str) -> None:
+        time.sleep(behaviour.first_token_delay_s)
+        if behaviour.malformed:
+            data = b"<html>upstream error</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self._finished()
+            self.wfile.write(data)
+            return
+        tokens = _tokens(text)
+        self._send_json(
+            200,
+            {
+                "object": "chat.completion",
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
+                "usage": self._usage(messages, tokens),
+            },
+        )
 
-                event(json.dumps({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}))
-                time.sleep(behaviour.first_token_delay_s)
-                if behaviour.malformed:
-                    self._finished()
-                    event('{"choices": [{"delta": {"content": "trunc')
-                    return
-                tokens = _tokens(text)
-                for index, token in enumerate(tokens):
-                    if index:
-                        time.sleep(behaviour.token_delay_s)
-                    event(json.dumps({"choices": [{"index": 0, "delta": {"content": token}}]}))
-                event(json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
-                if include_usage:
-                    event(json.dumps({"choices": [], "usage": self._usage(messages, tokens)}))
-                self._finished()
-                event("[DONE]")
+    def _stream(self, behaviour: Behaviour, messages: Messages, text: str, include_usage: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
 
-        return Handler
+        def event(payload: str) -> None:
+            self.wfile.write(f"data: {payload}\n\n".encode())
+            self.wfile.flush()
+
+        event(json.dumps({"choices": [{"index": 0, "delta": {"role": "assistant"}}]}))
+        time.sleep(behaviour.first_token_delay_s)
+        if behaviour.malformed:
+            self._finished()
+            event('{"choices": [{"delta": {"content": "trunc')
+            return
+        tokens = _tokens(text)
+        for index, token in enumerate(tokens):
+            if index:
+                time.sleep(behaviour.token_delay_s)
+            event(json.dumps({"choices": [{"index": 0, "delta": {"content": token}}]}))
+        event(json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        if include_usage:
+            event(json.dumps({"choices": [], "usage": self._usage(messages, tokens)}))
+        self._finished()
+        event("[DONE]")
 
 
 def _tokens(text: str) -> list[str]:

@@ -13,19 +13,19 @@ import json
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
-
+from fmkit.contracts.evaluation import EvaluationSettings
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
-from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing
 from fmkit.evaluate import (
     AdapterOptions,
+    Dataset,
     DatasetError,
     EvalItem,
     EvaluationResult,
+    EvaluationSummary,
     GenerationParams,
     ItemRecord,
     ModelAdapter,
@@ -35,54 +35,20 @@ from fmkit.evaluate import (
     parse_check,
     parse_dataset,
     render_html,
+    render_json,
     render_markdown,
     resolve_targets,
     summarize,
 )
-from fmkit.evaluate.report import render_json
 from fmkit.evaluate.runner import invoke_item
-
-_PRICE: TypeAdapter[TokenPricing | InstancePricing] = TypeAdapter(PriceModel)
-HEADLINE_OPERATIONAL = ("error_rate", "latency_p95_s", "ttft_p95_s", "cost_per_1k_requests")
 
 
 class DatasetInvalid(Exception):
     """The dataset has problems (every line listed); the workflow fails fast, before any model call."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the stack decided at synth time, passed as environment variables."""
-
-    bucket: str
-    dataset_bucket: str
-    dataset_key: str
-    project: str
-    environment: str
-    models: tuple[str, ...]
-    prices: dict[str, Any] = field(default_factory=dict)
-    max_tokens: int = 512
-    timeout_s: float = 120.0
-    primary_metric: str = "rougeL"
-    checks: tuple[str, ...] = ()
-    n_resamples: int = 1000
-    min_scores: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> Settings:
-        return cls(
-            bucket=env["EVAL_BUCKET"], dataset_bucket=env["DATASET_BUCKET"], dataset_key=env["DATASET_KEY"],
-            project=env["FMKIT_PROJECT"], environment=env["FMKIT_ENVIRONMENT"],
-            models=tuple(json.loads(env["EVAL_MODELS"])), prices=json.loads(env.get("EVAL_PRICES", "{}")),
-            max_tokens=int(env.get("EVAL_MAX_TOKENS", "512")), timeout_s=float(env.get("EVAL_TIMEOUT_S", "120")),
-            primary_metric=env.get("EVAL_PRIMARY_METRIC", "rougeL"),
-            checks=tuple(json.loads(env.get("EVAL_CHECKS", "[]"))), n_resamples=int(env.get("EVAL_RESAMPLES", "1000")),
-            min_scores=json.loads(env.get("EVAL_MIN_SCORES", "{}")),
-        )
-
-    @property
-    def params(self) -> GenerationParams:
-        return GenerationParams(max_tokens=self.max_tokens)
+def _params(settings: EvaluationSettings) -> GenerationParams:
+    return GenerationParams(max_tokens=settings.max_tokens)
 
 
 def _run_id(event: Mapping[str, Any]) -> str:
@@ -104,7 +70,7 @@ def _put(s3: Any, bucket: str, key: str, body: str, content_type: str) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type)
 
 
-def _load_dataset(settings: Settings, s3: Any) -> Any:
+def _load_dataset(settings: EvaluationSettings, s3: Any) -> Dataset:
     text = _read_text(s3, settings.dataset_bucket, settings.dataset_key)
     try:
         # The key, not an s3:// URI: Path would fold its '//' (reports show the dataset's name).
@@ -113,18 +79,17 @@ def _load_dataset(settings: Settings, s3: Any) -> Any:
         raise DatasetInvalid(str(exc)[:4000]) from None
 
 
-def prepare(event: Mapping[str, Any], settings: Settings, *, s3: Any, ssm: Any) -> dict[str, Any]:
+def prepare(event: Mapping[str, Any], settings: EvaluationSettings, *, s3: Any, ssm: Any) -> dict[str, Any]:
     """Validate the dataset and resolve the targets once, so every batch calls the same endpoints."""
     run_id = _run_id(event)
     dataset = _load_dataset(settings, s3)
-    prices = {name: _PRICE.validate_python(price) for name, price in settings.prices.items()}
-    targets = resolve_targets(names=settings.models, prices=prices, ssm_client=ssm,
+    targets = resolve_targets(names=settings.models, prices=settings.prices, ssm_client=ssm,
                               project=settings.project, env=settings.environment)
     manifest = {
         "run_id": run_id,
         "dataset": {"bucket": settings.dataset_bucket, "key": settings.dataset_key, "sha256": dataset.sha256,
                     "items": len(dataset)},
-        "params": {**asdict(settings.params), "stop": []},
+        "params": {**asdict(_params(settings)), "stop": []},
         "targets": [t.model_dump(mode="json") for t in targets],
     }
     _put(s3, settings.bucket, f"runs/{run_id}/run.json", json.dumps(manifest, indent=2), "application/json")
@@ -135,14 +100,14 @@ _adapters: dict[tuple[str, str], ModelAdapter] = {}  # (run, model) -> adapter, 
 _manifests: dict[str, list[Target]] = {}
 
 
-def _targets(run_id: str, settings: Settings, s3: Any) -> list[Target]:
+def _targets(run_id: str, settings: EvaluationSettings, s3: Any) -> list[Target]:
     if run_id not in _manifests:
         manifest = json.loads(_read_text(s3, settings.bucket, f"runs/{run_id}/run.json"))
         _manifests[run_id] = [Target.model_validate(t) for t in manifest["targets"]]
     return _manifests[run_id]
 
 
-def evaluate_batch(event: Mapping[str, Any], settings: Settings, *, s3: Any,
+def evaluate_batch(event: Mapping[str, Any], settings: EvaluationSettings, *, s3: Any,
                    adapters: Mapping[str, ModelAdapter] | None = None) -> dict[str, Any]:
     """One Distributed Map batch: every model answers every item; one results object per model.
 
@@ -154,15 +119,18 @@ def evaluate_batch(event: Mapping[str, Any], settings: Settings, *, s3: Any,
     items = [EvalItem.model_validate(raw) for raw in event["Items"]]
     targets = _targets(run_id, settings, s3)
     options = AdapterOptions(timeout_s=settings.timeout_s)
+    given = adapters or {}
     for target in targets:
-        if (adapters or {}).get(target.name) is not None:
-            _adapters[(run_id, target.name)] = adapters[target.name]  # type: ignore[index]
+        if target.name in given:
+            _adapters[(run_id, target.name)] = given[target.name]
         elif (run_id, target.name) not in _adapters:
             _adapters[(run_id, target.name)] = build_adapter(target, options)
 
+    params = _params(settings)
+
     def answer_all(model: str) -> list[ItemRecord]:
         adapter = _adapters[(run_id, model)]
-        return [invoke_item(adapter, model, item.to_request(settings.params), item.id) for item in items]
+        return [invoke_item(adapter, model, item.to_request(params), item.id) for item in items]
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         records = [r for model_records in pool.map(answer_all, [t.name for t in targets]) for r in model_records]
@@ -188,7 +156,7 @@ def _records(s3: Any, bucket: str, prefix: str) -> dict[str, ItemRecord]:
     return records
 
 
-def headline_metrics(summary: Any, environment: str) -> list[dict[str, Any]]:
+def headline_metrics(summary: EvaluationSummary, environment: str) -> list[dict[str, Any]]:
     """CloudWatch datums: quality metrics (their own scale) and operational headline values."""
     data = []
     for model in summary.models:
@@ -204,21 +172,27 @@ def headline_metrics(summary: Any, environment: str) -> list[dict[str, Any]]:
     return data
 
 
-def summarize_run(event: Mapping[str, Any], settings: Settings, *, s3: Any, cloudwatch: Any) -> dict[str, Any]:
-    """Score the run, write the reports, publish the headline metrics, report threshold checks."""
-    run_id = _run_id(event)
+def _result(run_id: str, settings: EvaluationSettings, s3: Any) -> EvaluationResult:
+    """The run's targets and every stored answer to the dataset's prompts as they are now."""
     manifest = json.loads(_read_text(s3, settings.bucket, f"runs/{run_id}/run.json"))
     dataset = _load_dataset(settings, s3)
     targets = tuple(Target.model_validate(t) for t in manifest["targets"])
-    params = settings.params
+    params = _params(settings)
     current = {item.id: item.to_request(params).fingerprint() for item in dataset.items}
     records = {}
     for target in targets:
         found = _records(s3, settings.bucket, f"runs/{run_id}/results/{_safe(target.name)}/")
         # Only answers to the prompts as they are now (the dataset may change between runs).
         records[target.name] = {i: r for i, r in found.items() if current.get(i) == r.fingerprint}
-    result = EvaluationResult(dataset=dataset, targets=targets, params=params, records=records,
-                              requests_made={t.name: len(records[t.name]) for t in targets})
+    return EvaluationResult(dataset=dataset, targets=targets, params=params, records=records,
+                            requests_made={t.name: len(records[t.name]) for t in targets})
+
+
+def summarize_run(event: Mapping[str, Any], settings: EvaluationSettings, *, s3: Any,
+                  cloudwatch: Any) -> dict[str, Any]:
+    """Score the run, write the reports, publish the headline metrics, report threshold checks."""
+    run_id = _run_id(event)
+    result = _result(run_id, settings, s3)
     checks = [parse_check(spec) for spec in settings.checks]
     summary = summarize(result, checks=checks, primary_metric=settings.primary_metric,
                         n_resamples=settings.n_resamples)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.contracts.evaluation import EvaluationSettings
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
 from fmkit.estimate.evaluation_prices import deployment_price
 from stacks.common.python_lambda import PythonFunction
@@ -25,20 +25,19 @@ PACKAGES = ("fmkit.evaluate", "fmkit.contracts", "rouge_score")
 
 def settings_environment(config: EnvironmentConfig, models: list[str], bucket: s3.IBucket,
                          dataset_bucket: str) -> dict[str, str]:
-    """What the run needs from config, decided at synth time (read by logic.Settings)."""
+    """What the run needs from config, decided at synth time: the functions' `EvaluationSettings`."""
     evaluation = config.project.evaluation
     enabled = config.enabled_models()
-    prices = {n: p.model_dump(mode="json") for n in models
-              for p in [deployment_price(enabled[n], config.region)] if p is not None}
+    prices = {n: p for n in models for p in [deployment_price(enabled[n], config.region)] if p is not None}
+    settings = EvaluationSettings(
+        bucket=bucket.bucket_name, dataset_bucket=dataset_bucket, dataset_key=evaluation.dataset_bucket_and_key[1],
+        project=config.project.name, environment=config.name, models=tuple(models), prices=prices,
+        max_tokens=evaluation.max_tokens, timeout_s=evaluation.timeout_s, primary_metric=evaluation.metrics.primary,
+        checks=tuple(evaluation.metrics.checks), n_resamples=evaluation.metrics.bootstrap_resamples,
+        min_scores=evaluation.min_scores,
+    )
     return {
-        "EVAL_BUCKET": bucket.bucket_name, "DATASET_BUCKET": dataset_bucket,
-        "DATASET_KEY": evaluation.dataset_bucket_and_key[1],
-        "FMKIT_PROJECT": config.project.name, "FMKIT_ENVIRONMENT": config.name,
-        "EVAL_MODELS": json.dumps(models), "EVAL_PRICES": json.dumps(prices, sort_keys=True),
-        "EVAL_MAX_TOKENS": str(evaluation.max_tokens), "EVAL_TIMEOUT_S": str(evaluation.timeout_s),
-        "EVAL_PRIMARY_METRIC": evaluation.metrics.primary, "EVAL_CHECKS": json.dumps(evaluation.metrics.checks),
-        "EVAL_RESAMPLES": str(evaluation.metrics.bootstrap_resamples),
-        "EVAL_MIN_SCORES": json.dumps(evaluation.min_scores, sort_keys=True),
+        **settings.to_environment(),
         # matplotlib caches fonts under $HOME, which is read-only in Lambda.
         "MPLCONFIGDIR": "/tmp/matplotlib",
     }
@@ -52,7 +51,7 @@ class EvaluationFunctions(Construct):
         super().__init__(scope, construct_id)
         common: dict[str, Any] = {"entry": "evaluate", "packages": PACKAGES, "key": platform.key,
                                   "log_retention": platform.log_retention, "environment": dict(environment)}
-        self.prepare = PythonFunction(self, "Prepare", handler="handler.prepare", memory_size=1024,
+        self.prepare = PythonFunction(self, "Prepare", handler="prepare.handler", memory_size=1024,
                                       timeout=cdk.Duration.minutes(2), description="fmkit eval: check dataset",
                                       **common)
         vpc_props: dict[str, Any] = {}
@@ -61,11 +60,11 @@ class EvaluationFunctions(Construct):
             vpc_props = {"vpc": platform.vpc, "vpc_subnets": platform.network.private_subnets,
                          "security_groups": vpc_security_groups}
         # Each model answers the batch's items one by one (config checks batch_size x timeout_s fits).
-        self.evaluate = PythonFunction(self, "Evaluate", handler="handler.evaluate", memory_size=1024,
+        self.evaluate = PythonFunction(self, "Evaluate", handler="evaluate.handler", memory_size=1024,
                                        timeout=cdk.Duration.minutes(15),
                                        description="fmkit eval: call the models on a batch", **common,
                                        **vpc_props)
-        self.summarize = PythonFunction(self, "Summarize", handler="handler.summarize", memory_size=2048,
+        self.summarize = PythonFunction(self, "Summarize", handler="summarize.handler", memory_size=2048,
                                         timeout=cdk.Duration.minutes(10), description="fmkit eval: report",
                                         **common)
         self.all = (self.prepare, self.evaluate, self.summarize)

@@ -11,12 +11,24 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from fmkit.config import LoadedConfig
+from fmkit.contracts.evaluation import EvaluationSettings
 from stacks.common.python_lambda import LocalPythonBundler, source_hash
 from stacks.evaluation.functions import PACKAGES
 from tests.helpers import load_env
 
 Synth = Callable[[Any], dict[str, Template]]
 NOVA = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n"
+EXTERNAL_DATASET = """
+    account: "111111111111"
+    region: eu-west-1
+    project:
+      evaluation:
+        enabled: true
+        dataset_s3_uri: s3://team-datasets/support/v2.jsonl
+        max_concurrency: 16
+        batch_size: 5
+        tolerated_failure_percentage: 0
+"""
 
 
 def definition(template: Template) -> dict[str, Any]:
@@ -65,7 +77,7 @@ def test_functions_are_arm64_and_bundle_the_library(dev: Template) -> None:
     functions = dev.find_resources("AWS::Lambda::Function")
     assert len(functions) == 3
     handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
-    assert handlers == ["handler.evaluate", "handler.prepare", "handler.summarize"]
+    assert handlers == ["evaluate.handler", "prepare.handler", "summarize.handler"]
     for function in functions.values():
         props = function["Properties"]
         assert props["Architectures"] == ["arm64"] and props["Runtime"].startswith("python3.")
@@ -76,8 +88,23 @@ def test_functions_are_arm64_and_bundle_the_library(dev: Template) -> None:
         assert json.loads(env["EVAL_PRICES"])["nova-lite"]["kind"] == "tokens"
     # Only the function that calls the models sits in the VPC (to reach the Graviton ALB).
     in_vpc = [f for f in functions.values() if "VpcConfig" in f["Properties"]]
-    assert [f["Properties"]["Handler"] for f in in_vpc] == ["handler.evaluate"]
+    assert [f["Properties"]["Handler"] for f in in_vpc] == ["evaluate.handler"]
     assert len(in_vpc[0]["Properties"]["VpcConfig"]["SecurityGroupIds"]) == 2  # own egress + llama consumer SG
+
+
+def test_every_function_s_environment_parses_as_its_settings(dev: Template, tmp_path: Path,
+                                                            synth_environment: Synth) -> None:
+    """A renamed or re-encoded variable fails here, not at a cold start (tokens become placeholders)."""
+    external = load_env(tmp_path, {"models/nova.yaml": NOVA, "environments/dev.yaml": EXTERNAL_DATASET})
+    templates = [dev, synth_environment(external)["Evaluation"]]
+    functions = [f for t in templates for f in t.find_resources("AWS::Lambda::Function").values()]
+    assert len(functions) == 6
+    for function in functions:
+        variables = function["Properties"]["Environment"]["Variables"]
+        env = {key: value if isinstance(value, str) else f"TOKEN-{key}" for key, value in variables.items()}
+        settings = EvaluationSettings.from_environment(env)
+        assert settings.to_environment() == {key: env[key] for key in settings.to_environment()}
+        assert settings.models and settings.n_resamples == 1000 and settings.timeout_s == 120
 
 
 def test_bucket_is_encrypted_tls_only_and_logged(dev: Template) -> None:
@@ -134,17 +161,7 @@ def test_iam_is_scoped_to_the_configured_models(dev: Template) -> None:
 
 
 def test_external_dataset_and_bedrock_only(tmp_path: Path, synth_environment: Synth) -> None:
-    env = load_env(tmp_path, {"models/nova.yaml": NOVA, "environments/dev.yaml": """
-        account: "111111111111"
-        region: eu-west-1
-        project:
-          evaluation:
-            enabled: true
-            dataset_s3_uri: s3://team-datasets/support/v2.jsonl
-            max_concurrency: 16
-            batch_size: 5
-            tolerated_failure_percentage: 0
-    """})
+    env = load_env(tmp_path, {"models/nova.yaml": NOVA, "environments/dev.yaml": EXTERNAL_DATASET})
     template = synth_environment(env)["Evaluation"]  # raises NagViolations on any finding
     mapped = definition(template)["States"]["EvaluateDataset"]
     assert mapped["ItemReader"]["Parameters"] == {"Bucket": "team-datasets", "Key": "support/v2.jsonl"}
@@ -162,9 +179,10 @@ def test_bundle_contains_the_shared_library(tmp_path: Path, default_config: Load
     """The asset ships fmkit.evaluate (the CLI's code) and rouge_score; both change the asset hash."""
     assert default_config.environment("dev").project.evaluation.enabled
     LocalPythonBundler("evaluate", (), PACKAGES).try_bundle(str(tmp_path))
-    for path in ("handler.py", "logic.py", "fmkit/__init__.py", "fmkit/contracts/discovery.py",
-                 "fmkit/evaluate/runner.py", "fmkit/evaluate/adapters/bedrock.py", "rouge_score/rouge_scorer.py",
-                 "sacrebleu", "matplotlib"):
+    for path in ("prepare.py", "evaluate.py", "summarize.py", "wiring.py", "logic.py", "fmkit/__init__.py",
+                 "fmkit/contracts/discovery.py", "fmkit/contracts/evaluation.py", "fmkit/evaluate/runner.py",
+                 "fmkit/evaluate/adapters/bedrock.py", "fmkit/evaluate/report/templates/report.html.j2",
+                 "rouge_score/rouge_scorer.py", "jinja2", "tenacity", "sacrebleu", "matplotlib"):
         assert (tmp_path / path).exists(), path
     assert not (tmp_path / "fmkit" / "config").exists()  # only what the library needs
     assert source_hash("evaluate", (), PACKAGES) != source_hash("evaluate", ())

@@ -51,34 +51,42 @@ def _status(response: dict[str, Any]) -> int | None:
     return int(status) if isinstance(status, int) else None
 
 
+def _model_error(message: str, response: dict[str, Any], status: int | None) -> InvocationError:
+    """SageMaker's ModelError carries the container's own status: a TGI/LMI server that is
+    overloaded answers 429/503, which is worth retrying like a throttle."""
+    original = response.get("OriginalStatusCode", response.get("Error", {}).get("OriginalStatusCode"))
+    try:
+        original_status = int(original) if original is not None else None
+    except (TypeError, ValueError):
+        original_status = None
+    if original_status == 429:
+        return InvocationError("throttled", message, status=429, retryable=True)
+    if original_status is not None and original_status >= 500:
+        return InvocationError("server_error", message, status=original_status, retryable=True)
+    return InvocationError("model_error", message, status=original_status or status)
+
+
+def _client_error(exc: ClientError) -> InvocationError:
+    response: dict[str, Any] = dict(exc.response)
+    error = response.get("Error", {})
+    code = str(error.get("Code", "")) or "Unknown"
+    message = f"{code}: {error.get('Message', str(exc))}"
+    status = _status(response)
+    lowered = code.lower()
+    if lowered in _THROTTLED or status == 429:
+        return InvocationError("throttled", message, status=status or 429, retryable=True)
+    if lowered in _TIMEOUT:
+        return InvocationError("timeout", message, status=status)
+    if lowered in _MODEL:
+        return _model_error(message, response, status)
+    if lowered in _RETRYABLE_SERVER or (status is not None and status >= 500):
+        return InvocationError("server_error", message, status=status, retryable=True)
+    return InvocationError("client_error", message, status=status)
+
+
 def classify_aws_error(exc: BotoCoreError | ClientError) -> InvocationError:
     if isinstance(exc, ClientError):
-        response: dict[str, Any] = dict(exc.response)
-        error = response.get("Error", {})
-        code = str(error.get("Code", "")) or "Unknown"
-        message = f"{code}: {error.get('Message', str(exc))}"
-        status = _status(response)
-        lowered = code.lower()
-        if lowered in _THROTTLED or status == 429:
-            return InvocationError("throttled", message, status=status or 429, retryable=True)
-        if lowered in _TIMEOUT:
-            return InvocationError("timeout", message, status=status)
-        if lowered in _MODEL:
-            # SageMaker's ModelError carries the container's own status: a TGI/LMI server that
-            # is overloaded answers 429/503, which is worth retrying like a throttle.
-            original = response.get("OriginalStatusCode", error.get("OriginalStatusCode"))
-            try:
-                original_status = int(original) if original is not None else None
-            except (TypeError, ValueError):
-                original_status = None
-            if original_status == 429:
-                return InvocationError("throttled", message, status=429, retryable=True)
-            if original_status is not None and original_status >= 500:
-                return InvocationError("server_error", message, status=original_status, retryable=True)
-            return InvocationError("model_error", message, status=original_status or status)
-        if lowered in _RETRYABLE_SERVER or (status is not None and status >= 500):
-            return InvocationError("server_error", message, status=status, retryable=True)
-        return InvocationError("client_error", message, status=status)
+        return _client_error(exc)
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         return InvocationError("timeout", f"{type(exc).__name__}: {exc}")
     if isinstance(exc, EndpointConnectionError | ConnectionClosedError | ResponseStreamingError):

@@ -7,13 +7,14 @@ in an executor just to look async.
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity.wait import wait_base
 
 from fmkit.evaluate.records import ChatRequest, Completion, ErrorKind
 
@@ -50,7 +51,9 @@ class ModelAdapter(Protocol):
 class RetryPolicy:
     """Exponential back-off with full jitter (AWS architecture blog, "Exponential Backoff And Jitter").
 
-    Jitter keeps N throttled workers from retrying in lock-step and being throttled again.
+    Jitter keeps N throttled workers from retrying in lock-step and being throttled again. The
+    loop is tenacity's; what is ours is which errors are worth a retry (`InvocationError.retryable`,
+    set by the adapters' error classification) and honouring a server's Retry-After.
     """
 
     max_attempts: int = 4
@@ -61,12 +64,31 @@ class RetryPolicy:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
 
-    def delay_s(self, attempt: int, rng: random.Random, retry_after_s: float | None = None) -> float:
-        """Delay before attempt `attempt + 1`; honours a server's Retry-After within max_delay_s."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        delay = rng.uniform(0, ceiling)
-        if retry_after_s is not None:
-            delay = max(delay, min(retry_after_s, self.max_delay_s))
+    def retrying(self, sleep: Callable[[float], None] = time.sleep) -> Retrying:
+        """A fresh retry controller for one request (its state is per request)."""
+        return Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=_WaitRetryAfter(wait_random_exponential(multiplier=self.base_delay_s, max=self.max_delay_s),
+                                 cap_s=self.max_delay_s),
+            retry=retry_if_exception(lambda exc: isinstance(exc, InvocationError) and exc.retryable),
+            sleep=sleep,
+            reraise=True,  # the caller sees the last InvocationError, not tenacity's RetryError
+        )
+
+
+class _WaitRetryAfter(wait_base):
+    """The back-off's delay, but never sooner than the server's Retry-After (capped at `cap_s`)."""
+
+    def __init__(self, backoff: wait_base, *, cap_s: float) -> None:
+        self._backoff = backoff
+        self._cap_s = cap_s
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        delay = self._backoff(retry_state)
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None and outcome.failed else None
+        if isinstance(error, InvocationError) and error.retry_after_s is not None:
+            delay = max(delay, min(error.retry_after_s, self._cap_s))
         return delay
 
 
@@ -101,7 +123,7 @@ class Stopwatch:
 
 
 class RetryingAdapter(ABC):
-    """Base class: subclasses implement one attempt; this class retries and times out."""
+    """Base class: subclasses implement one attempt; this class retries (`RetryPolicy`) and times out."""
 
     def __init__(
         self,
@@ -109,30 +131,24 @@ class RetryingAdapter(ABC):
         timeout_s: float = 120.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        seed: int | None = None,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._rng = random.Random(seed)
-        self._rng_lock = threading.Lock()
 
     def invoke(self, request: ChatRequest) -> Completion:
-        attempt = 1
-        while True:
-            try:
-                completion = self._invoke_once(request, Deadline(self.timeout_s))
-                return replace(completion, attempts=attempt)
-            except InvocationError as exc:
-                exc.attempts = attempt
-                if not exc.retryable or attempt >= self.retry.max_attempts:
+        """One answer; the completion or the final error carries how many attempts it took."""
+        for attempt in self.retry.retrying(self._sleep):
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                try:
+                    completion = self._invoke_once(request, Deadline(self.timeout_s))
+                except InvocationError as exc:
+                    exc.attempts = number
                     raise
-                with self._rng_lock:
-                    delay = self.retry.delay_s(attempt, self._rng, exc.retry_after_s)
-                self._sleep(delay)
-                attempt += 1
+        return replace(completion, attempts=number)
 
     @abstractmethod
     def _invoke_once(self, request: ChatRequest, deadline: Deadline) -> Completion:

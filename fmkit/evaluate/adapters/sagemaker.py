@@ -2,10 +2,10 @@
 
 Two payload formats:
 
-* ``"messages"`` (default): the OpenAI-style Messages API that TGI >= 2 and LMI >= 0.27 accept
+- `"messages"` (default): the OpenAI-style Messages API that TGI >= 2 and LMI >= 0.27 accept
   on SageMaker. The container applies the model's chat template, so instruction-tuned models
   see the prompt format they were trained on.
-* ``"tgi"``: the classic ``{"inputs", "parameters"}`` payload; the chat is rendered as plain
+- `"tgi"`: the classic `{"inputs", "parameters"}` payload; the chat is rendered as plain
   text (see `_wire.render_plain_prompt`). For base models and older containers.
 
 `inference_component_name` targets one model on an endpoint that hosts several (inference
@@ -15,6 +15,7 @@ components, which also allow scale to zero).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -127,16 +128,8 @@ class SageMakerAdapter(RetryingAdapter):
 
         try:
             for event in events:
-                if "PayloadPart" in event:
-                    for line in lines.feed(event["PayloadPart"].get("Bytes", b"")):
-                        consume(line)
-                elif "ModelStreamError" in event or "InternalStreamFailure" in event:
-                    # Real clients raise EventStreamError for these; handle the dict form too.
-                    if "ModelStreamError" in event:
-                        detail = event["ModelStreamError"].get("Message")
-                        raise InvocationError("model_error", f"ModelStreamError: {detail}")
-                    detail = event["InternalStreamFailure"].get("Message")
-                    raise InvocationError("server_error", f"InternalStreamFailure: {detail}", retryable=True)
+                for line in lines.feed(_payload_bytes(event)):
+                    consume(line)
                 deadline.check()
             for line in lines.flush():
                 consume(line)
@@ -149,3 +142,15 @@ class SageMakerAdapter(RetryingAdapter):
         if tgi_parser.tokens == 0 and tgi_parser.final_text is None:
             raise InvocationError("malformed_response", "stream contained no tokens")
         return tgi_parser.finish()
+
+
+def _payload_bytes(event: Mapping[str, Any]) -> bytes:
+    """The bytes of a stream event; its error events raise (real clients raise EventStreamError
+    for them, the dict form is handled too)."""
+    if "ModelStreamError" in event:
+        raise InvocationError("model_error", f"ModelStreamError: {event['ModelStreamError'].get('Message')}")
+    if "InternalStreamFailure" in event:
+        detail = event["InternalStreamFailure"].get("Message")
+        raise InvocationError("server_error", f"InternalStreamFailure: {detail}", retryable=True)
+    payload: bytes = event.get("PayloadPart", {}).get("Bytes", b"")
+    return payload

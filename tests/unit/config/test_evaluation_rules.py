@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from fmkit.config import ConfigError
-from fmkit.config.evaluation import QUALITY_METRICS, EvaluationMetrics, check_name, check_schedule
+from fmkit.config.evaluation import EvaluationMetrics, check_schedule
 from fmkit.config.selection import evaluated_models
-from fmkit.evaluate import parse_check
-from fmkit.evaluate.metrics import quality_metrics
+from fmkit.contracts.evaluation import QUALITY_METRICS
 from fmkit.validate import RULES
 from tests.helpers import load, load_env
 
@@ -96,13 +95,11 @@ def test_valid_schedules(expression: str) -> None:
     assert check_schedule(expression) == expression
 
 
-def test_metric_names_match_the_library() -> None:
-    """The config lists metric names so loading it never imports numpy; they must not drift."""
+def test_metric_names_come_from_the_evaluation_contract() -> None:
+    """The config names metrics by `fmkit.contracts.evaluation`, as the library does (no numpy to load a config)."""
     specs = ["json@triage", "json-fenced", "regex:order_id@a,b=ORD-\\d+", "regex=x"]
-    library = [m.name for m in quality_metrics([parse_check(s) for s in specs[:1]])]
-    assert EvaluationMetrics(checks=specs[:1]).names() == library
-    assert [check_name(s) for s in specs] == [parse_check(s).name for s in specs]
-    assert set(QUALITY_METRICS) <= set(library)
+    assert EvaluationMetrics(checks=specs).names() == [*QUALITY_METRICS, "json_valid", "json_valid", "order_id",
+                                                       "regex"]
 
 
 def test_rule_evaluation_models_exist(tmp_path: Path) -> None:

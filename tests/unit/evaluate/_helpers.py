@@ -1,4 +1,4 @@
-"""Shared test helpers for fmkit.evaluate: datasets, recorded sleeps, stubbed event streams."""
+"""Shared test helpers for fmkit.evaluate: datasets, item records, recorded sleeps, stubbed event streams."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from botocore.exceptions import EventStreamError
 from botocore.validate import validate_parameters
 
 from fmkit.evaluate.dataset import Dataset, parse_dataset
+from fmkit.evaluate.records import ErrorInfo, ItemRecord
 
 
 def make_dataset(items: Sequence[dict[str, Any]], name: str = "mem.jsonl") -> Dataset:
@@ -28,6 +29,30 @@ def qa_items(n: int = 6) -> list[dict[str, Any]]:
         }
         for i in range(n)
     ]
+
+
+def item_record(
+    i: int,
+    *,
+    ok: bool = True,
+    latency: float = 1.0,
+    start: float = 0.0,
+    end: float = 1.0,
+    tokens: tuple[int | None, int | None] = (100, 50),
+) -> ItemRecord:
+    """A record of item `i` with the given outcome, latency, span and token usage."""
+    return ItemRecord(
+        item_id=f"i{i}",
+        model="m",
+        fingerprint="f",
+        output="x" if ok else None,
+        error=None if ok else ErrorInfo(kind="timeout", message="slow"),
+        latency_s=latency if ok else None,
+        input_tokens=tokens[0] if ok else None,
+        output_tokens=tokens[1] if ok else None,
+        started_at=start,
+        finished_at=end,
+    )
 
 
 class RecordedSleep:

@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+from fmkit.evaluate.summary import EvaluationSummary, summarize
+from tests.unit.evaluate import _runs as runs
+
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -16,3 +19,10 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         if var in os.environ:
             monkeypatch.delenv(var)
+
+
+@pytest.fixture(scope="session")
+def summary() -> EvaluationSummary:
+    """The four models of `_runs` summarised once (bootstrapping is the slow part)."""
+    dataset = runs.dataset()
+    return summarize(runs.result(dataset, runs.answers(dataset), runs.PRICES), n_resamples=400)

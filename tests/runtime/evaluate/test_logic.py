@@ -1,74 +1,15 @@
-"""The evaluation workflow's Lambda steps with moto (S3, SSM, CloudWatch) and a loopback model server."""
+"""The evaluation workflow's steps (`logic`) with moto (S3, SSM, CloudWatch) and a loopback model server."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from fmkit.evaluate.adapters import OpenAICompatAdapter, RetryPolicy
-from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer
-
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
-BUCKET, DATASET_BUCKET, KEY = "eval-bucket", "datasets-bucket", "datasets/support.jsonl"
-ITEMS: list[dict[str, Any]] = [
-    {"id": "a", "prompt": "Say hello", "reference": "You said: Say hello", "tags": ["greet"]},
-    {"id": "b", "prompt": "Say bye", "reference": "You said: Say bye"},
-    {"id": "c", "prompt": "Count", "reference": "one two three"},
-]
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is created
-    spec.loader.exec_module(module)
-    return module
-
-
-# Load under unique names: every Lambda folder has its own `handler` module.
-logic = _load("fmkit_eval_logic", ROOT / "lambda" / "evaluate" / "logic.py")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer({"echo": Behaviour(), "broken": Behaviour(fail_status=500),
-                           "garbled": Behaviour(malformed=True)}) as fake:
-        yield fake
-
-
-@pytest.fixture
-def aws(server: FakeOpenAIServer) -> Iterator[dict[str, Any]]:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in (BUCKET, DATASET_BUCKET):
-            s3.create_bucket(Bucket=bucket)
-        s3.put_object(Bucket=DATASET_BUCKET, Key=KEY, Body="".join(json.dumps(i) + "\n" for i in ITEMS).encode())
-        ssm = boto3.client("ssm", region_name=REGION)
-        for name, route in (("echo", "echo"), ("broken", "broken")):
-            ssm.put_parameter(Name=f"/fmkit/demo/dev/models/{name}/endpoint", Type="String", Value=json.dumps(
-                {"provider": "ec2-graviton", "base_url": server.base_url(route), "api_key_secret_arn": None}))
-        yield {"s3": s3, "ssm": ssm, "cloudwatch": boto3.client("cloudwatch", region_name=REGION)}
-
-
-def settings(**overrides: Any) -> Any:
-    values: dict[str, Any] = {
-        "bucket": BUCKET, "dataset_bucket": DATASET_BUCKET, "dataset_key": KEY, "project": "demo",
-        "environment": "dev", "models": ("echo", "broken"), "timeout_s": 5.0, "n_resamples": 200,
-        "prices": {"echo": {"kind": "tokens", "input_per_1k": 0.001, "output_per_1k": 0.002}},
-        "min_scores": {"exact_match": 0.5}, "checks": ("regex:says@greet=^You said",),
-    }
-    return logic.Settings(**{**values, **overrides})
+from fmkit.evaluate.testing import FakeOpenAIServer
+from tests.runtime.evaluate._function import BUCKET, DATASET_BUCKET, ITEMS, KEY, logic, settings
 
 
 def fast(server: FakeOpenAIServer, route: str) -> OpenAICompatAdapter:
@@ -160,23 +101,6 @@ def test_summarize_ignores_answers_to_prompts_that_changed(aws: dict[str, Any], 
     out = logic.summarize_run({"run_id": "run-1"}, config, s3=aws["s3"], cloudwatch=aws["cloudwatch"])
     report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-1/report.json")["Body"].read())
     assert report["models"][0]["n_missing"] == 1 and out["thresholds_passed"] is None
-
-
-def test_handlers_read_settings_from_the_environment(aws: dict[str, Any], server: FakeOpenAIServer,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"EVAL_BUCKET": BUCKET, "DATASET_BUCKET": DATASET_BUCKET, "DATASET_KEY": KEY, "FMKIT_PROJECT": "demo",
-           "FMKIT_ENVIRONMENT": "dev", "EVAL_MODELS": '["echo"]', "EVAL_PRICES": "{}", "EVAL_MAX_TOKENS": "64",
-           "EVAL_TIMEOUT_S": "5", "EVAL_PRIMARY_METRIC": "rougeL", "EVAL_CHECKS": "[]", "EVAL_RESAMPLES": "200",
-           "EVAL_MIN_SCORES": '{"rougeL": 0.1}', "AWS_DEFAULT_REGION": REGION}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setitem(sys.modules, "logic", logic)  # the asset imports it as a top-level module
-    handler = _load("fmkit_eval_handler", ROOT / "lambda" / "evaluate" / "handler.py")
-    assert handler.prepare({"run_id": "run-3"}, None)["items"] == 3
-    assert handler.evaluate({"Items": ITEMS, "BatchInput": {"run_id": "run-3"}}, None) == {
-        "items": 3, "errors": {"echo": 0}}
-    out = handler.summarize({"run_id": "run-3"}, None)
-    assert out["thresholds_passed"] is True and out["winners"]["best_quality"] == "echo"
 
 
 def test_run_id_is_validated() -> None:

@@ -97,7 +97,7 @@ def test_converse_without_streaming(client: Any) -> None:
 
 def test_throttling_then_success_is_retried_with_backoff(client: Any, streams: EventStreams) -> None:
     sleep = RecordedSleep()
-    adapter = BedrockAdapter(client, PROFILE, retry=RetryPolicy(max_attempts=4, base_delay_s=0.5), sleep=sleep, seed=1)
+    adapter = BedrockAdapter(client, PROFILE, retry=RetryPolicy(max_attempts=4, base_delay_s=0.5), sleep=sleep)
     with Stubber(client) as stubber:
         stubber.add_client_error("converse_stream", "ThrottlingException", "Too many requests", 429)
         stubber.add_client_error("converse_stream", "ServiceUnavailableException", "Busy", 503)

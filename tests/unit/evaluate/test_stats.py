@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmkit.evaluate.metrics import BleuMetric
+from fmkit.evaluate.metrics.quality import BleuMetric
 from fmkit.evaluate.stats import (
     bootstrap_ci,
     mean_of_column,

@@ -1,0 +1,103 @@
+"""`report.html`: the summary for people, from the Jinja2 template shipped in `templates/`.
+
+The template does the layout; this module decides what is highlighted (best per column,
+fastest, cheapest) and hands the template the number formats the Markdown report uses too.
+Autoescaping is on, so model answers and dataset text can never inject markup; the plots are
+the only markup passed through, and the kit draws them itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from fmkit.evaluate.report import formatting
+from fmkit.evaluate.summary import EvaluationSummary
+
+
+@dataclass(frozen=True)
+class Figure:
+    svg: Markup
+    caption: str
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("fmkit.evaluate.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,  # a misspelt name fails the render instead of printing nothing
+        keep_trailing_newline=True,
+    )
+
+
+def _figures(summary: EvaluationSummary) -> list[Figure]:
+    from fmkit.evaluate._plots import quality_vs_cost_svg, quality_vs_latency_svg  # matplotlib is slow to import
+
+    figures = []
+    for svg, caption in (
+        (quality_vs_cost_svg(summary), "Error bars: bootstrap CI of the quality metric. Cost is a point estimate."),
+        (quality_vs_latency_svg(summary), "Error bars: bootstrap CIs of quality and of p95 latency."),
+    ):
+        if svg is not None:
+            figures.append(Figure(Markup(svg), caption))
+    return figures
+
+
+def _lowest(values: dict[str, float | None]) -> set[str]:
+    """The models with the lowest value, when at least two have one (no highlight for a lone model)."""
+    present = {name: value for name, value in values.items() if value is not None}
+    if len(present) < 2:
+        return set()
+    low = min(present.values())
+    return {name for name, value in present.items() if value == low}
+
+
+def _tag_best(summary: EvaluationSummary) -> dict[str, set[str]]:
+    """Per tag, the models with the top primary score (none when only one model runs)."""
+    best: dict[str, set[str]] = {}
+    for row in summary.tags:
+        values = {m.model: row.by_model[m.model][summary.primary_metric] for m in summary.models}
+        top = max((v for v in values.values() if v is not None), default=None)
+        best[row.tag] = {name for name, v in values.items() if v is not None and v == top and len(values) > 1}
+    return best
+
+
+def _context(summary: EvaluationSummary) -> dict[str, Any]:
+    primary = summary.primary_metric
+    return {
+        "summary": summary,
+        "dataset_name": Path(summary.dataset["path"]).name,
+        "primary_label": formatting.label(primary),
+        "primary_scale": summary.metric(primary).scale,
+        "confidence_pct": int(summary.settings["confidence"] * 100),
+        "winner_titles": formatting.WINNER_TITLES,
+        "quality_head": ["Model", "Answered", *(formatting.label(m.name) for m in summary.metrics)],
+        "operations_head": ["Model", "Errors", "Retried", "TTFT p50", "TTFT p95", "Latency p50", "Latency p95",
+                            "Output tok/s", "Req/s", "USD / 1k requests"],
+        "best": {m.name: formatting.best_models(summary, m.name) for m in summary.metrics},
+        "fastest": _lowest({m.model: m.latency_p95_s.value for m in summary.models}),
+        "cheapest": _lowest({m.model: m.cost_per_1k_requests for m in summary.models}),
+        "tag_best": _tag_best(summary),
+        "failing": [m for m in summary.models if m.n_errors],
+        "weakest": [(model, examples) for model, examples in summary.weakest_items.items() if examples],
+        "figures": _figures(summary),
+        "winner_value": formatting.winner_value,
+        "num": formatting.num,
+        "ci": formatting.ci,
+        "seconds": formatting.seconds,
+        "seconds_ci": formatting.seconds_ci,
+        "usd": formatting.usd,
+        "pct": formatting.pct,
+        "rate": formatting.rate,
+        "diff": formatting.diff,
+    }
+
+
+def render_html(summary: EvaluationSummary) -> str:
+    return _environment().get_template("report.html.j2").render(_context(summary))

@@ -67,16 +67,3 @@ def test_rule_carbon_grid_intensity(tmp_path: Path) -> None:
     fine = load(tmp_path / "fine", {"project.yaml": project("{mode: enforce, max_grid_g_co2e_per_kwh: 400}"),
                                     "environments/dev.yaml": env})
     assert not [w for w in fine.warnings if w.rule == "carbon-grid-intensity"]
-
-
-def test_carbon_policy_threshold_is_validated(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as exc:
-        load(tmp_path, {"project.yaml": project("{mode: warn, max_grid_g_co2e_per_kwh: -1}")})
-    assert "max_grid_g_co2e_per_kwh" in str(exc.value.problems[0].message)
-
-
-def test_sustainability_export_name_is_validated(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as exc:
-        text = project("{mode: warn}") + "    sustainability: {enabled: true, export_name: 'a b'}\n"
-        load(tmp_path, {"project.yaml": text})
-    assert "export name" in exc.value.problems[0].message

@@ -1,7 +1,4 @@
-"""`provider: sagemaker` config: every rule reports file:line:col, a message and a hint.
-
-One test per rule id (`test_rule_<id>`), plus the field-shape checks pydantic makes.
-"""
+"""SageMaker rules: one test per rule (`test_rule_<id>`), each reporting file:line:col, a message and a hint."""
 
 from __future__ import annotations
 
@@ -49,13 +46,6 @@ def only(problems: list[ConfigProblem], rule: str | None = None) -> ConfigProble
 def at(problem: ConfigProblem, file: str, line: int) -> None:
     assert problem.location.file.as_posix().endswith(file), problem.format()
     assert problem.location.line == line, problem.format()
-
-
-def test_valid_jumpstart_model_loads(tmp_path: Path) -> None:
-    env = load(tmp_path, {"models/m.yaml": jumpstart()}).environment("dev")
-    model = env.models["m"]
-    assert isinstance(model, SageMakerDeployment)
-    assert model.mode == "realtime" and model.isolated
 
 
 def test_rule_sagemaker_jumpstart_model_known(tmp_path: Path) -> None:
@@ -188,37 +178,6 @@ def test_env_overlay_location_wins(tmp_path: Path) -> None:
     at(problem, "environments/dev.yaml", 6)
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("{framework: tgi}", "set exactly one of 'hf_model_id' or 'model_data_s3_uri'"),
-    ("{framework: tgi, hf_model_id: a/b, env: {HF_TOKEN: x}}", "'HF_TOKEN' looks like a secret"),
-    ("{framework: tgi, model_data_s3_uri: 'https://x/y'}", "is not an s3:// URI"),
-    ("{framework: tgx, hf_model_id: a/b}", "'tgx' is not allowed"),
-])
-def test_container_shape_errors(tmp_path: Path, source: str, message: str) -> None:
-    problem = only(errors(tmp_path, container(source, "network_isolation: false\n")))
-    at(problem, "models/m.yaml", 3)
-    assert message in problem.message
-
-
-def test_secret_must_be_a_reference_not_a_value(tmp_path: Path) -> None:
-    extra = "secrets:\n  HF_TOKEN: {secret: hf_abcdefghijklmnop}\n"
-    problem = only(errors(tmp_path, jumpstart(extra=extra)))
-    at(problem, "models/m.yaml", 6)
-    assert "not a secret value" in problem.message
-
-
-def test_source_needs_exactly_one_kind(tmp_path: Path) -> None:
-    model = "provider: sagemaker\nsource: {}\ninstance_type: ml.g5.2xlarge\n"
-    problem = only(errors(tmp_path, model))
-    assert "set exactly one of 'jumpstart' or 'container'" in problem.message
-
-
-def test_serverless_memory_sizes(tmp_path: Path) -> None:
-    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", "serverless: {memory_mb: 1500}\n")))
-    at(problem, "models/m.yaml", 5)
-    assert "1500 MB is not a serverless memory size" in problem.message
-
-
 def test_every_sagemaker_rule_has_a_test() -> None:
     from fmkit.validate import RULES
 
@@ -248,30 +207,3 @@ def test_rule_sagemaker_autoscaling_bounds_async_may_scale_to_zero(tmp_path: Pat
     model = load(tmp_path, {"models/m.yaml": jumpstart(BGE, "ml.c6i.xlarge", extra)}).environment("dev").models["m"]
     assert isinstance(model, SageMakerDeployment)
     assert model.mode == "async" and model.scales_to_zero and model.scaling_metric == "backlog_per_instance"
-
-
-def test_realtime_default_metric_is_high_resolution_concurrency(tmp_path: Path) -> None:
-    model = load(tmp_path, {"models/m.yaml": jumpstart(extra="autoscaling: {min: 1, max: 2}\n")}).environment("dev")
-    deployment = model.models["m"]
-    assert isinstance(deployment, SageMakerDeployment)
-    assert deployment.scaling_metric == "concurrent_requests" and not deployment.scales_to_zero
-
-
-def test_async_response_in_notification_needs_notifications(tmp_path: Path) -> None:
-    extra = "async: {include_response_in_notification: true}\n"
-    problem = only(errors(tmp_path, jumpstart(BGE, "ml.c6i.xlarge", extra)))
-    at(problem, "models/m.yaml", 5)
-    assert "include_response_in_notification needs notifications: true" in problem.message
-
-
-def test_every_jumpstart_entry_resolves_its_serving_image_offline() -> None:
-    """Catalog container versions must be ones sagemaker-core knows (TGI 2.0.3 was not)."""
-    from fmkit.catalog.jumpstart import all_jumpstart_models
-    from fmkit.catalog.sagemaker_images import URI_RE, _retrieve
-
-    for entry in all_jumpstart_models().values():
-        for region in sorted({"us-east-1", "eu-west-1"} & entry.regions):
-            uri = _retrieve(entry.framework, entry.framework_version, region, entry.default_instance_type)
-            match = URI_RE.match(uri)
-            assert match is not None and match["region"] == region, (entry.model_id, uri)
-            assert entry.framework_version.split("-")[0] in match["tag"], (entry.model_id, uri)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import boto3
-from _catalog_scripts import load_script
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from fmkit.catalog.refresh import read_catalog_file
+from tests.unit.scripts._catalog_scripts import load_script
 
 refresh = load_script("refresh_instances_catalog")
 

@@ -6,10 +6,10 @@ import json
 
 import boto3
 import pytest
-from _catalog_scripts import load_script
 from botocore.stub import ANY, Stubber
 
 from fmkit.catalog.refresh import dumps_catalog, read_catalog_file
+from tests.unit.scripts._catalog_scripts import load_script
 
 refresh = load_script("refresh_bedrock_catalog")
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"

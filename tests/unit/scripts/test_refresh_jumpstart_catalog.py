@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from _catalog_scripts import load_script
-
 from fmkit.catalog.refresh import dumps_catalog, read_catalog_file
+from tests.unit.scripts._catalog_scripts import load_script
 
 refresh = load_script("refresh_jumpstart_catalog")
 LLAMA = "meta-textgeneration-llama-3-1-8b-instruct"

@@ -1,0 +1,87 @@
+"""`project.evaluation` config: defaults, field checks (with file:line:col), metric names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fmkit.config import ConfigError
+from fmkit.config.evaluation import EvaluationMetrics, check_schedule
+from fmkit.contracts.evaluation import QUALITY_METRICS
+from tests.helpers import load, load_env
+
+NOVA = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n"
+EMBED = "provider: bedrock\nmodel_id: amazon.titan-embed-text-v2:0\n"
+DEV = """
+    account: "111111111111"
+    region: eu-west-1
+    project:
+      evaluation:
+{body}
+"""
+MODELS = {"models/nova.yaml": NOVA, "models/embed.yaml": EMBED}
+
+
+def files(body: str, **extra: str | None) -> dict[str, str | None]:
+    indented = "\n".join("        " + line for line in body.strip("\n").splitlines())
+    return {"environments/dev.yaml": DEV.format(body=indented), **MODELS, **extra}
+
+
+def problems(tmp_path: Path, body: str, **extra: str | None) -> list[tuple[str, str, str | None, str | None]]:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, files(body, **extra))
+    return [(p.location.display(tmp_path), p.message, p.hint, p.rule) for p in info.value.problems]
+
+
+def test_defaults_are_off_and_valid(tmp_path: Path) -> None:
+    env = load_env(tmp_path, files("enabled: false"))
+    evaluation = env.project.evaluation
+    assert not evaluation.enabled and evaluation.schedule is None and evaluation.min_scores == {}
+    assert evaluation.dataset_bucket_and_key == (None, "datasets/dataset.jsonl")
+
+
+def test_full_config_loads(tmp_path: Path) -> None:
+    env = load_env(tmp_path, files("""
+enabled: true
+dataset_s3_uri: s3://my-datasets/support/v2.jsonl
+models: [nova]
+schedule: cron(0 6 ? * MON *)
+max_concurrency: 8
+min_scores: {rougeL: 0.3, json_valid: 0.9}
+metrics: {primary: bleu, checks: [json@triage]}
+"""))
+    evaluation = env.project.evaluation
+    assert evaluation.dataset_bucket_and_key == ("my-datasets", "support/v2.jsonl")
+    assert evaluation.min_scores == {"rougeL": 0.3, "json_valid": 0.9}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("schedule: every monday", "'every monday' is not an EventBridge schedule expression"),
+    ("schedule: rate(1 days)", "use 'rate(1 day)' for one"),
+    ("schedule: cron(0 6 * * MON *)", "day-of-month and day-of-week cannot both be set"),
+    ("schedule: cron(0 6 * *)", "is not a six-field EventBridge cron expression"),
+    ("dataset_s3_uri: https://bucket/x.jsonl", "is not an s3://bucket/key.jsonl URI"),
+    ("dataset_key: /abs/data.json", "is not an S3 key of a .jsonl file"),
+    ("min_scores: {rogueL: 0.3}", "min_scores names unknown metric 'rogueL'"),
+    ("metrics: {primary: meteor}", "unknown primary metric 'meteor'"),
+    ("metrics: {checks: [xml]}", "'xml' is not a check"),
+    ("max_concurrency: 0", "greater than or equal to 1"),
+    ("batch_size: 50", "a batch of 50 items x timeout_s 120 may outlast a Lambda run"),
+])
+def test_field_errors_point_at_the_line(tmp_path: Path, line: str, message: str) -> None:
+    found = problems(tmp_path, line)
+    assert any(loc.startswith("environments/dev.yaml:5:") and message in msg for loc, msg, _, _ in found), found
+
+
+@pytest.mark.parametrize("expression", ["rate(1 day)", "rate(12 hours)", "cron(0 6 ? * MON *)",
+                                        "cron(15 3 1 * ? *)", "cron(0/30 8-18 ? * MON-FRI *)"])
+def test_valid_schedules(expression: str) -> None:
+    assert check_schedule(expression) == expression
+
+
+def test_metric_names_come_from_the_evaluation_contract() -> None:
+    """The config names metrics by `fmkit.contracts.evaluation`, as the library does (no numpy to load a config)."""
+    specs = ["json@triage", "json-fenced", "regex:order_id@a,b=ORD-\\d+", "regex=x"]
+    assert EvaluationMetrics(checks=specs).names() == [*QUALITY_METRICS, "json_valid", "json_valid", "order_id",
+                                                       "regex"]

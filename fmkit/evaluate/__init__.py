@@ -12,7 +12,8 @@ write_reports(summary, "eval-out")
 raise SystemExit(check_thresholds(summary, {"rougeL": 0.3}).exit_code)
 ```
 
-Importing this package does not import aws-cdk-lib, boto3 or matplotlib.
+Importing this package does not import aws-cdk-lib or boto3; no plotting library is needed (the
+HTML report draws its plots as SVG itself).
 """
 
 from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing, parse_price

@@ -19,17 +19,19 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from fmkit.evaluate.adapters import AdapterOptions, build_adapter
 from fmkit.evaluate.adapters.base import InvocationError, ModelAdapter
 from fmkit.evaluate.dataset import Dataset, EvalItem
 from fmkit.evaluate.records import ChatRequest, ErrorInfo, GenerationParams, ItemRecord
 from fmkit.evaluate.targets import Target
+
+if TYPE_CHECKING:  # rich draws the CLI's progress bar; the cloud function never imports it
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 RUN_MANIFEST = "run.json"
 
@@ -245,6 +247,8 @@ def run_evaluation(
         ]
     resumed = {t.name: len(dataset) - len(pending[t.name]) for t in targets}
     chosen = _adapters_for(targets, pending, adapters, adapter_options, session)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress_bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -36,11 +36,7 @@ def settings_environment(config: EnvironmentConfig, models: list[str], bucket: s
         checks=tuple(evaluation.metrics.checks), n_resamples=evaluation.metrics.bootstrap_resamples,
         min_scores=evaluation.min_scores,
     )
-    return {
-        **settings.to_environment(),
-        # matplotlib caches fonts under $HOME, which is read-only in Lambda.
-        "MPLCONFIGDIR": "/tmp/matplotlib",
-    }
+    return settings.to_environment()
 
 
 class EvaluationFunctions(Construct):

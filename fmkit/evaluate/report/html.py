@@ -1,9 +1,10 @@
 """`report.html`: the summary for people, from the Jinja2 template shipped in `templates/`.
 
 The template does the layout; this module decides what is highlighted (best per column,
-fastest, cheapest) and hands the template the number formats the Markdown report uses too.
-Autoescaping is on, so model answers and dataset text can never inject markup; the plots are
-the only markup passed through, and the kit draws them itself.
+fastest, cheapest) and hands the template the number formats the Markdown report uses too,
+and the plots laid out by `plots` (drawn as inline SVG by `templates/scatter.svg.j2`).
+Autoescaping is on and nothing is marked safe, so model answers, model names and dataset text
+can never inject markup.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from fmkit.evaluate.report import formatting
+from fmkit.evaluate.report.plots import Scatter, quality_vs_cost, quality_vs_latency
 from fmkit.evaluate.summary import EvaluationSummary
 
 
 @dataclass(frozen=True)
 class Figure:
-    svg: Markup
+    plot: Scatter
     caption: str
 
 
@@ -37,15 +38,13 @@ def _environment() -> Environment:
 
 
 def _figures(summary: EvaluationSummary) -> list[Figure]:
-    from fmkit.evaluate._plots import quality_vs_cost_svg, quality_vs_latency_svg  # matplotlib is slow to import
-
     figures = []
-    for svg, caption in (
-        (quality_vs_cost_svg(summary), "Error bars: bootstrap CI of the quality metric. Cost is a point estimate."),
-        (quality_vs_latency_svg(summary), "Error bars: bootstrap CIs of quality and of p95 latency."),
+    for plot, caption in (
+        (quality_vs_cost(summary), "Error bars: bootstrap CI of the quality metric. Cost is a point estimate."),
+        (quality_vs_latency(summary), "Error bars: bootstrap CIs of quality and of p95 latency."),
     ):
-        if svg is not None:
-            figures.append(Figure(Markup(svg), caption))
+        if plot is not None:
+            figures.append(Figure(plot, caption))
     return figures
 
 

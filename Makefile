@@ -8,7 +8,7 @@ EXTRAS := cdk,images,eval,runtime,dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install synth test test-serving bench lint lambda-deps schema clean
+.PHONY: help install synth test test-serving rehearse bench lint lambda-deps schema clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,18 @@ lint: $(VENV)/.installed  ## ruff + import layers + mypy (fmkit, stacks, scripts
 test-serving: install  ## Build llama-server from the pinned llama.cpp (cached), serve a real small model, test it
 	$(PY) scripts/serving_assets.py --env-file build/serving.env
 	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/serving
+
+rehearse: install lambda-deps  ## Bootstrap, deploy, update and destroy dev on a local AWS emulator (moto)
+	$(PY) -m tests.rehearse
+
+.PHONY: test-customize
+$(VENV)/.installed-customize: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS),customize]'
+	touch $@
+
+test-customize: install $(VENV)/.installed-customize  ## Tiny LoRA → merge → GGUF → quantize → llama-server → holdout eval → promotion gate (installs CPU torch)
+	$(PY) scripts/serving_assets.py --env-file build/serving.env
+	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/customize
 
 bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
 	$(PY) bench/run_all.py

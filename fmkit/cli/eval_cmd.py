@@ -95,67 +95,14 @@ def evaluate(
     config_dir: ConfigDir = DEFAULT_CONFIG_DIR,
 ) -> None:
     """Benchmark models on your dataset: BLEU/chrF/ROUGE, latency, errors, cost; resumable."""
-    from fmkit.evaluate import (
-        AdapterOptions,
-        DatasetError,
-        GenerationParams,
-        TargetError,
-        check_thresholds,
-        load_dataset,
-        parse_check,
-        parse_endpoint_override,
-        resolve_targets,
-        run_evaluation,
-        summarize,
-        write_reports,
-    )
-    from fmkit.evaluate.metrics.quality import quality_metrics
+    from fmkit.evaluate import AdapterOptions, GenerationParams, run_evaluation, summarize, write_reports
 
-    loaded = load_or_exit(config_dir)
-    try:
-        config = loaded.environment(env)
-    except ConfigError as exc:
-        fail(exc.problems, Path.cwd())
+    config = _environment(config_dir, env)
     settings = config.project.evaluation
-    try:
-        checks = [parse_check(spec) for spec in [*settings.metrics.checks, *check]]
-        metric_names = [m.name for m in quality_metrics(checks)]
-    except ValueError as exc:
-        _bad_input(str(exc))
+    checks, metric_names = _checks([*settings.metrics.checks, *check])
     minimums = _thresholds(min_score, settings.min_scores, metric_names)
-    try:
-        data = load_dataset(dataset)
-    except DatasetError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), style="red", markup=False)
-        err.print(f"{len(exc.problems)} problem(s) in the dataset", style="bold red")
-        raise typer.Exit(EXIT_INPUT) from None
-    except OSError as exc:
-        _bad_input(f"cannot read dataset {dataset}: {exc.strerror}")
-
-    try:
-        overrides = [parse_endpoint_override(spec) for spec in endpoint]
-    except TargetError as exc:
-        _bad_input(str(exc))
-    names = _split(models)
-    _check_models(config, names, {t.name for t in overrides})
-    if not names and not overrides:
-        names = list(evaluated_models(config))
-        if not names:
-            _bad_input(f"environment '{env}' has no chat model to benchmark")
-    deployments = config.enabled_models()
-    prices = {n: p for n in [*names, *(t.name for t in overrides)] if n in deployments
-              for p in [deployment_price(deployments[n], config.region)] if p is not None}
-    needs_ssm = any(n not in {t.name for t in overrides} for n in names)
-    try:
-        targets = resolve_targets(names=names, overrides=overrides, prices=prices,
-                                  ssm_client=_ssm_client(config.region) if needs_ssm else None,
-                                  project=config.project.name, env=config.name)
-    except TargetError as exc:
-        _bad_input(str(exc))
-    except Exception as exc:  # botocore: no credentials, no network, access denied
-        _bad_input(f"could not read the endpoints from SSM in {config.region}: {exc}")
-
+    data = _dataset(dataset)
+    targets = _targets(config, _split(models), endpoint)
     target_dir = out_dir or Path("eval-out") / env
     result = run_evaluation(
         data, targets, out_dir=target_dir, concurrency=concurrency, retry_errors=retry_errors,
@@ -169,12 +116,81 @@ def evaluate(
     made, reused = sum(result.requests_made.values()), sum(result.resumed.values())
     out.print(f"{made} request(s) made, {reused} result(s) reused · reports: {paths.markdown}, {paths.html}, "
               f"{paths.json}", markup=False)
-    if minimums:
-        report = check_thresholds(summary, minimums)
-        for line in report.lines():
-            (out if report.passed else err).print(line, style="green" if report.passed else "bold red", markup=False)
-        if not report.passed:
-            raise typer.Exit(EXIT_THRESHOLD)
+    _gate(summary, minimums)
+
+
+def _environment(config_dir: Path, env: str) -> EnvironmentConfig:
+    loaded = load_or_exit(config_dir)
+    try:
+        return loaded.environment(env)
+    except ConfigError as exc:
+        fail(exc.problems, Path.cwd())
+
+
+def _checks(specs: list[str]) -> tuple[list[Any], list[str]]:
+    """Parsed checks (config ones, then --check ones) and every metric name the run reports."""
+    from fmkit.evaluate import parse_check
+    from fmkit.evaluate.metrics.quality import quality_metrics
+
+    try:
+        checks = [parse_check(spec) for spec in specs]
+        return checks, [m.name for m in quality_metrics(checks)]
+    except ValueError as exc:
+        _bad_input(str(exc))
+
+
+def _dataset(path: Path) -> Any:
+    from fmkit.evaluate import DatasetError, load_dataset
+
+    try:
+        return load_dataset(path)
+    except DatasetError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), style="red", markup=False)
+        err.print(f"{len(exc.problems)} problem(s) in the dataset", style="bold red")
+        raise typer.Exit(EXIT_INPUT) from None
+    except OSError as exc:
+        _bad_input(f"cannot read dataset {path}: {exc.strerror}")
+
+
+def _targets(config: EnvironmentConfig, names: list[str], endpoint: list[str]) -> Any:
+    """Who to benchmark: --models / --endpoint, else the evaluated models; endpoints from SSM unless given."""
+    from fmkit.evaluate import TargetError, parse_endpoint_override, resolve_targets
+
+    try:
+        overrides = [parse_endpoint_override(spec) for spec in endpoint]
+    except TargetError as exc:
+        _bad_input(str(exc))
+    _check_models(config, names, {t.name for t in overrides})
+    if not names and not overrides:
+        names = list(evaluated_models(config))
+        if not names:
+            _bad_input(f"environment '{config.name}' has no chat model to benchmark")
+    deployments = config.enabled_models()
+    prices = {n: p for n in [*names, *(t.name for t in overrides)] if n in deployments
+              for p in [deployment_price(deployments[n], config.region)] if p is not None}
+    needs_ssm = any(n not in {t.name for t in overrides} for n in names)
+    try:
+        return resolve_targets(names=names, overrides=overrides, prices=prices,
+                               ssm_client=_ssm_client(config.region) if needs_ssm else None,
+                               project=config.project.name, env=config.name)
+    except TargetError as exc:
+        _bad_input(str(exc))
+    except Exception as exc:  # botocore: no credentials, no network, access denied
+        _bad_input(f"could not read the endpoints from SSM in {config.region}: {exc}")
+
+
+def _gate(summary: Any, minimums: dict[str, float]) -> None:
+    """Exit 1 when a model scores below a --min-score / min_scores threshold."""
+    from fmkit.evaluate import check_thresholds
+
+    if not minimums:
+        return
+    report = check_thresholds(summary, minimums)
+    for line in report.lines():
+        (out if report.passed else err).print(line, style="green" if report.passed else "bold red", markup=False)
+    if not report.passed:
+        raise typer.Exit(EXIT_THRESHOLD)
 
 
 def _table(summary: Any) -> Table:

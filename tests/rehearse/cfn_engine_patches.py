@@ -122,16 +122,26 @@ def _generate_resource_name(original: Callable[[str, str, str], str]) -> Callabl
     return generate_resource_name
 
 
+def _without_tags(resource_json: dict[str, Any] | None) -> dict[str, Any]:
+    resource = dict(resource_json or {})
+    resource["Properties"] = {key: value for key, value in resource.get("Properties", {}).items() if key != "Tags"}
+    return resource
+
+
 def _parse_and_update_resource(original: Callable[..., Any]) -> Callable[..., Any]:
     """An update that changes a resource whose moto model cannot be updated: moto replaces the resource with
-    None (it leaves the stack, and later references to it resolve to nothing). Fail instead."""
+    None (it leaves the stack, and later references to it resolve to nothing). Keep the resource when only
+    its tags changed (the rehearsal reads no tags of such types back); otherwise fail."""
 
     def parse_and_update_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
                                   account_id: str, region_name: str) -> Any:
         model = parsing.resource_class_from_type(resource_json["Type"])
-        if hasattr(model.update_from_cloudformation_json, "__isabstractmethod__"):
-            raise ValidationError(message=f"rehearsal: moto cannot update {resource_json['Type']} ({logical_id})")
-        return original(logical_id, resource_json, resources_map, account_id, region_name)
+        if not hasattr(model.update_from_cloudformation_json, "__isabstractmethod__"):
+            return original(logical_id, resource_json, resources_map, account_id, region_name)
+        previous = getattr(resources_map, "rehearsal_previous_resources", {}).get(logical_id)
+        if _without_tags(previous) == _without_tags(resource_json):
+            return resources_map[logical_id]
+        raise ValidationError(message=f"rehearsal: moto cannot update {resource_json['Type']} ({logical_id})")
 
     return parse_and_update_resource
 
@@ -162,6 +172,8 @@ def _failing_as_cloudformation_does(stack_class: Any) -> None:
             self._add_stack_event("CREATE_FAILED", resource_status_reason=f"{type(exc).__name__}: {exc}")
 
     def update_stack(self: Any, *args: Any, **kwargs: Any) -> None:
+        # What the stack's resources were before, for _parse_and_update_resource (moto replaces the map first).
+        self.resource_map.rehearsal_previous_resources = dict(self.resource_map._resource_json_map)
         try:
             update(self, *args, **kwargs)
         except Exception as exc:

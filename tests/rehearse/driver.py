@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fmkit.config import load_config
+from fmkit.config import ConfigError, load_config
 from tests.rehearse import cdk_cli
 from tests.rehearse.assembly import StackArtifact, read_stacks
 from tests.rehearse.config_change import ASG_TYPE, ConfigChange, copy_config, raise_graviton_max
@@ -81,7 +82,10 @@ class Rehearsal:
         return self.outcome
 
     def _run(self) -> None:
-        change = raise_graviton_max(self.updated_config, self.env_name)
+        try:
+            change = raise_graviton_max(self.updated_config, self.env_name)
+        except ValueError as exc:
+            raise StepFailed(str(exc)) from None
         self.emulator.start()
         env = self.emulator.environment()
         os.environ.update(env)  # boto3 in this process: the emulator and fake credentials only
@@ -214,14 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="fmkit-rehearse-"))
     say(f"work directory {workdir}")
-    outcome = Rehearsal(args.env, args.config_dir.resolve(), workdir).run()
+    try:
+        rehearsal = Rehearsal(args.env, args.config_dir.resolve(), workdir)
+    except ConfigError as exc:
+        print(f"rehearse: cannot load environment {args.env!r} from {args.config_dir}: {exc}", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 2
+    outcome = rehearsal.run()
     if outcome.failure:
         print(f"rehearse: {outcome.failure}", file=sys.stderr)
     if args.keep or outcome.failure:
         say(f"logs kept in {workdir}")
     else:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
     print(summary(outcome, time.monotonic() - started), flush=True)
     return 1 if outcome.failure or outcome.findings.problems else 0

@@ -128,14 +128,31 @@ def test_an_update_keeps_defaulted_ssm_parameters(emulator: Emulator) -> None:
     assert cloudformation.describe_stacks(StackName="defaulted")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
 
 
-def test_an_update_moto_cannot_apply_fails_the_stack(emulator: Emulator) -> None:
-    def group(days: int) -> dict[str, Any]:
-        return {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": days}}
+def log_group(days: int, team: str) -> dict[str, Any]:
+    return {"Type": "AWS::Logs::LogGroup",
+            "Properties": {"RetentionInDays": days, "Tags": [{"Key": "team", "Value": team}]}}
 
-    create(emulator, "logs", {"Group": group(7)})
+
+def test_an_update_moto_cannot_apply_fails_the_stack(emulator: Emulator) -> None:
+    create(emulator, "logs", {"Group": log_group(7, "ml")})
     cloudformation = emulator.client("cloudformation")
 
-    cloudformation.update_stack(StackName="logs", TemplateBody=json.dumps({"Resources": {"Group": group(14)}}))
+    cloudformation.update_stack(StackName="logs",
+                                TemplateBody=json.dumps({"Resources": {"Group": log_group(14, "ml")}}))
 
     assert cloudformation.describe_stacks(StackName="logs")["Stacks"][0]["StackStatus"] == "UPDATE_ROLLBACK_FAILED"
     assert "cannot update AWS::Logs::LogGroup" in failure_reason(emulator, "logs")
+
+
+def test_a_tags_only_update_of_a_type_moto_cannot_update_keeps_the_resource(emulator: Emulator) -> None:
+    create(emulator, "tagged", {"Group": log_group(7, "ml"), "Name": parameter(
+        "group-name", {"Ref": "Group"})}, Outputs={"Group": {"Value": {"Ref": "Group"}}})
+    cloudformation = emulator.client("cloudformation")
+    before = physical(emulator, "tagged")["Group"]
+
+    cloudformation.update_stack(StackName="tagged", TemplateBody=json.dumps({"Resources": {
+        "Group": log_group(7, "platform"), "Name": parameter("group-name", {"Ref": "Group"})},
+        "Outputs": {"Group": {"Value": {"Ref": "Group"}}}}))
+
+    assert cloudformation.describe_stacks(StackName="tagged")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert physical(emulator, "tagged")["Group"] == before

@@ -14,8 +14,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from fmkit.config import load_config
 from fmkit.config.providers.graviton import GravitonDeployment
+from fmkit.validate import load_validated
 
 ASG_TYPE = "AWS::AutoScaling::AutoScalingGroup"
 
@@ -41,7 +41,7 @@ def copy_config(source: Path, target: Path) -> Path:
 
 def raise_graviton_max(config_dir: Path, env_name: str) -> ConfigChange:
     """Edit `config_dir` in place: the first Graviton deployment of `env_name` may scale one instance further."""
-    environment = load_config(config_dir).environment(env_name)
+    environment = load_validated(config_dir).environment(env_name)
     graviton = environment.deployments_of(GravitonDeployment)
     if not graviton:
         raise ValueError(f"environment {env_name} has no ec2-graviton deployment: the rehearsal's update "
@@ -59,7 +59,7 @@ def raise_graviton_max(config_dir: Path, env_name: str) -> ConfigChange:
     node["max"] = old + 1
     yaml.dump(document, overlay)
     change = ConfigChange(name, old, old + 1, overlay)
-    reloaded = load_config(config_dir).environment(env_name).deployments_of(GravitonDeployment)[name]
+    reloaded = load_validated(config_dir).environment(env_name).deployments_of(GravitonDeployment)[name]
     if reloaded.autoscaling.max != change.new:
         raise ValueError(f"editing {overlay} did not set {change.description}")
     return change

@@ -20,7 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fmkit.config import ConfigError, load_config
+from fmkit.config import ConfigError
+from fmkit.validate import load_validated
 from tests.rehearse import cdk_cli
 from tests.rehearse.assembly import StackArtifact, read_stacks
 from tests.rehearse.config_change import ASG_TYPE, ConfigChange, copy_config, raise_graviton_max
@@ -63,7 +64,7 @@ class Rehearsal:
         self.workdir = workdir
         self.config = copy_config(config_dir, workdir / "config")
         self.updated_config = copy_config(config_dir, workdir / "config-updated")
-        environment = load_config(self.config).environment(env_name)
+        environment = load_validated(self.config).environment(env_name)
         self.emulator = Emulator(environment.account, environment.region, workdir)
         self.outcome = Outcome()
         self._processes: list[subprocess.Popen[bytes]] = []

@@ -14,7 +14,7 @@ import aws_cdk as cdk
 import pytest
 from moto.cloudformation.parsing import get_model_map
 
-from fmkit.config import load_config
+from fmkit.validate import load_validated
 from stacks.app_builder import build_app
 from tests.rehearse.placeholders import CUSTOM_RESOURCES, PLACEHOLDERS, Placeholder, placeholder_entry
 
@@ -56,7 +56,7 @@ def dev_resource_types(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     context = {**json.loads((ROOT / "cdk.json").read_text())["context"],
                "aws:cdk:bundling-stacks": [], "aws:cdk:version-reporting": True}
     app = cdk.App(outdir=str(outdir), context=context)
-    build_app(app, [load_config(ROOT / "model_configs").environment("dev")])
+    build_app(app, [load_validated(ROOT / "model_configs").environment("dev")])
     assembly = app.synth()
     return {resource["Type"] for stack in assembly.stacks_recursively
             for resource in stack.template.get("Resources", {}).values()}

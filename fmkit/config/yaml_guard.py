@@ -46,45 +46,65 @@ def check_size(size: int) -> Refusal | None:
     return None
 
 
+class _Expansion:
+    """Running count of the values a document expands to, per open collection and per anchor."""
+
+    def __init__(self) -> None:
+        self.anchors: dict[str, int] = {}
+        self.stack: list[tuple[str | None, int]] = []  # (anchor, values so far) per open collection
+        self.total = 0
+
+    def feed(self, event: object) -> Refusal | None:
+        if isinstance(event, CollectionStartEvent):
+            self.stack.append((event.anchor, 1))
+            self.total += 1
+            if len(self.stack) > MAX_DEPTH:
+                return _refuse(event, f"nesting deeper than {MAX_DEPTH} levels",
+                               "config values are at most a few levels deep; flatten the structure")
+            return None
+        self._add_to_parent(self._size(event))
+        if self.total > MAX_VALUES:
+            return _refuse(event, f"the document expands to more than {MAX_VALUES:,} values"
+                           + (" through aliases" if isinstance(event, AliasEvent) else ""),
+                           "anchors and aliases may share a block, not multiply it; write the values out")
+        return None
+
+    def _size(self, event: object) -> int:
+        """Values this event closes or stands for (0 for stream/document events)."""
+        if isinstance(event, CollectionEndEvent):
+            anchor, size = self.stack.pop()
+            if anchor is not None:
+                self.anchors[anchor] = size
+            return size
+        if isinstance(event, ScalarEvent):
+            self.total += 1
+            if event.anchor is not None:
+                self.anchors[event.anchor] = 1
+            return 1
+        if isinstance(event, AliasEvent):
+            size = self.anchors.get(str(event.anchor), 1)  # an undefined alias is the loader's to report
+            self.total += size
+            return size
+        return 0
+
+    def _add_to_parent(self, size: int) -> None:
+        if self.stack:
+            anchor, count = self.stack[-1]
+            self.stack[-1] = (anchor, count + size)
+
+
 def scan(text: str) -> Refusal | None:
     """The first limit the document breaks, or None (syntax errors are left to the loader)."""
-    anchors: dict[str, int] = {}
-    stack: list[tuple[str | None, int]] = []  # (anchor, values so far) per open collection
-    total = 0
+    expansion = _Expansion()
     try:
         for event in YAML(typ="rt").parse(text):
-            size = 0
-            if isinstance(event, CollectionStartEvent):
-                stack.append((event.anchor, 1))
-                total += 1
-                if len(stack) > MAX_DEPTH:
-                    return _refuse(event, f"nesting deeper than {MAX_DEPTH} levels",
-                                   "config values are at most a few levels deep; flatten the structure")
-                continue
-            if isinstance(event, CollectionEndEvent):
-                anchor, size = stack.pop()
-                if anchor is not None:
-                    anchors[anchor] = size
-            elif isinstance(event, ScalarEvent):
-                size = 1
-                total += 1
-                if event.anchor is not None:
-                    anchors[event.anchor] = 1
-            elif isinstance(event, AliasEvent):
-                size = anchors.get(str(event.anchor), 1)  # an undefined alias is the loader's to report
-                total += size
-            if stack:
-                anchor, count = stack[-1]
-                stack[-1] = (anchor, count + size)
-            if total > MAX_VALUES:
-                return _refuse(event, f"the document expands to more than {MAX_VALUES:,} values"
-                               + (" through aliases" if isinstance(event, AliasEvent) else ""),
-                               "anchors and aliases may share a block, not multiply it; write the values out")
+            refusal = expansion.feed(event)
+            if refusal is not None:
+                return refusal
     except YAMLError:
         return None
     except RecursionError:
-        return Refusal(1, 1, "the document is nested too deeply to read",
-                       f"keep nesting under {MAX_DEPTH} levels")
+        return Refusal(1, 1, "the document is nested too deeply to read", f"keep nesting under {MAX_DEPTH} levels")
     return None
 
 

@@ -103,7 +103,8 @@ def rendered_command(binary: Path, model: Path, name: str, deployment: GravitonD
 
 def watch_health(base_url: str, process: subprocess.Popen[bytes], deadline_s: float) -> list[tuple[int | str, float]]:
     """Poll /health until 200, recording each change of answer (connection refused, 503, 200)."""
-    started, seen = time.monotonic(), []
+    started = time.monotonic()
+    seen: list[tuple[int | str, float]] = []
     while time.monotonic() - started < deadline_s and process.poll() is None:
         try:
             with urllib.request.urlopen(base_url + "/health", timeout=2) as response:

@@ -4,7 +4,7 @@
 
 1. Starts its own PostgreSQL + pgvector (``pgserver``, unix socket, temporary directory).
 2. Generates a deterministic corpus (markdown, text and HTML documents of 1-8 KB).
-3. Runs every document through :class:`knowledge_common.ingest.Ingestor` exactly as the
+3. Runs every document through `fmkit.knowledge.ingest.Ingestor` exactly as the
    ingest Lambda does (version check -> fetch -> parse -> chunk -> embed -> pgvector upsert
    with stale-chunk removal, one transaction per document), with the deterministic
    ``HashEmbedder`` so the figure measures the pipeline, not a model endpoint; objects
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -42,14 +41,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lambda"))
-
-from knowledge_common.embedding import HashEmbedder  # noqa: E402
-from knowledge_common.ingest import FetchedObject, Ingestor, ObjectInfo  # noqa: E402
-from knowledge_common.models import DocumentVersion, EmbeddedChunk, Position  # noqa: E402
-from knowledge_common.settings import Settings  # noqa: E402
-from knowledge_common.stores import PgVectorStore  # noqa: E402
+from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.knowledge.embedding import HashEmbedder
+from fmkit.knowledge.ingest import Ingestor
+from fmkit.knowledge.models import DocumentVersion, EmbeddedChunk, Position
+from fmkit.knowledge.sources import FetchedObject, ObjectInfo
+from fmkit.knowledge.stores import PgVectorStore
 
 BASE_WORDS = [
     "service", "policy", "invoice", "travel", "laptop", "encryption", "backup", "region", "cluster",
@@ -222,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with psycopg.connect(uri, autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
                 version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-            settings = Settings.from_env(
+            settings = KnowledgeSettings.from_environment(
                 {
                     "DB_DSN": uri,
                     "DB_TABLE_PREFIX": "bench",

@@ -1,26 +1,23 @@
 """Bulk (re)ingestion: the item handler of a Step Functions Distributed Map over a prefix.
 
-Handler: ``bulk.lambda_handler`` (same asset and environment as the ingest function,
-``DLQ_URL`` and ``IDEMPOTENCY_TABLE`` are not used).
+Handler: `bulk.handler` (same asset and environment as the ingest function; `DLQ_URL` and
+`IDEMPOTENCY_TABLE` are not used).
 
-Input, one item (``ItemSelector`` over an S3 ``ListObjectsV2`` ItemReader)::
+Input, one item (`ItemSelector` over an S3 `ListObjectsV2` ItemReader):
+`{"bucket": "docs-bucket", "key": "hr/policy.pdf", "version_id": null}`; `Key`/`VersionId`
+(the ItemReader's own field names) are accepted too. With an `ItemBatcher` the input is
+`{"Items": [...], "BatchInput": {"bucket": ...}}`; `BatchInput.bucket` is the items'
+default bucket.
 
-    {"bucket": "docs-bucket", "key": "hr/policy.pdf", "version_id": null}
+Output, one result per item (`{"results": [...]}` in batch mode): `bucket`, `key`,
+`version_id`, `status`, `reason`, `chunks`, `embedded`, `reused`, `retryable`.
 
-``Key``/``VersionId`` (the ItemReader's own field names) are accepted too. With an
-``ItemBatcher`` the input is ``{"Items": [...], "BatchInput": {"bucket": ...}}``;
-``BatchInput.bucket`` is the default bucket of the items.
-
-Output, one result per item (``{"results": [...]}`` in batch mode)::
-
-    {"bucket", "key", "version_id", "status", "reason", "chunks", "embedded", "reused", "retryable"}
-
-``status`` is ``indexed`` | ``skipped`` | ``superseded`` | ``failed``. Permanent failures
-(corrupt, empty, oversized documents) are *returned* with ``status=failed`` so the map's
-``ResultWriter`` report lists them with their reason. Transient failures (throttling
-after the retry budget, database trouble) are *raised* in single-item mode as
-``TransientIngestError`` so the state machine's ``Retry`` on that error name applies; in
-batch mode they are returned as ``failed`` with ``retryable=true``.
+`status` is `indexed` | `skipped` | `superseded` | `failed`. Permanent failures (corrupt,
+empty, oversized documents) are *returned* with `status=failed`, so the map's
+`ResultWriter` report lists them with their reason. Transient failures (throttling after
+the retry budget, database trouble) are *raised* in single-item mode as
+`TransientIngestError`, so the state machine's `Retry` on that error name applies; in batch
+mode they are returned as `failed` with `retryable=true`.
 
 Re-running a bulk ingestion is cheap: versions already indexed with the same pipeline
 fingerprint are skipped, and an overwritten or re-chunked document only re-embeds the
@@ -34,12 +31,15 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from knowledge_common.embedding import Embedder
-from knowledge_common.errors import PermanentError
-from knowledge_common.ingest import Ingestor, ObjectSource, build_ingestor
-from knowledge_common.settings import Settings
-from knowledge_common.stores import VectorStore
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+
+from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.knowledge.build import build_ingestor
+from fmkit.knowledge.embedding import Embedder
+from fmkit.knowledge.errors import PermanentError
+from fmkit.knowledge.ingest import Ingestor
+from fmkit.knowledge.sources import ObjectSource
+from fmkit.knowledge.stores import VectorStore
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "knowledge-bulk")
 
@@ -49,6 +49,8 @@ class TransientIngestError(Exception):
 
 
 class BulkItem(BaseModel):
+    """One object of the map, in either our field names or the ItemReader's."""
+
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     bucket: str = Field(min_length=3, max_length=63, validation_alias=AliasChoices("bucket", "Bucket"))
@@ -61,14 +63,15 @@ _ingestor: Ingestor | None = None
 
 def configure(
     *,
-    settings: Settings | None = None,
+    settings: KnowledgeSettings | None = None,
     source: ObjectSource | None = None,
     embedder: Embedder | None = None,
     store: VectorStore | None = None,
 ) -> Ingestor:
+    """Build the cold-start state (tests call it with fakes)."""
     global _ingestor
-    _ingestor = build_ingestor(settings or Settings.from_env(), source=source, embedder=embedder, store=store,
-                               logger=logger)
+    _ingestor = build_ingestor(settings or KnowledgeSettings.from_environment(os.environ), source=source,
+                               embedder=embedder, store=store, logger=logger)
     return _ingestor
 
 
@@ -121,7 +124,7 @@ def process_item(raw: dict[str, Any], *, raise_transient: bool) -> dict[str, Any
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Items" in event:
         defaults = event.get("BatchInput") or {}
         results = [process_item({**defaults, **item}, raise_transient=False) for item in event.get("Items") or []]

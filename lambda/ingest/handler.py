@@ -1,25 +1,39 @@
-"""Ingest Lambda: SQS (S3 events from EventBridge) -> knowledge index.
+"""Ingest Lambda: S3 events (EventBridge -> SQS) -> knowledge index.
 
-Trigger: SQS event source mapping with ``ReportBatchItemFailures``. Per record:
+Trigger: an SQS event source mapping with `ReportBatchItemFailures`. Per record:
 
-* body is not an S3 "Object Created"/"Object Deleted" EventBridge event -> sent to
-  ``DLQ_URL`` with ``failure_kind=malformed-event`` and the reason, reported processed;
-* the logic raises a :class:`PermanentError` (corrupt/empty/oversized document, input
-  rejected by the model) -> sent to ``DLQ_URL`` with the reason, reported processed;
-* any other exception (throttling after the retry budget, database or network trouble,
-  a DLQ send failure) -> reported as a batch item failure: SQS redelivers it, and after
-  ``maxReceiveCount`` receives redrives it to the same DLQ.
+- the body is not an S3 "Object Created"/"Object Deleted" EventBridge event -> sent to
+  `DLQ_URL` with `failure_kind=malformed-event` and the reason, reported processed;
+- the logic raises a `PermanentError` (corrupt/empty/oversized document, input rejected by
+  the model) -> sent to `DLQ_URL` with the reason, reported processed;
+- any other exception (throttling after the retry budget, database or network trouble, a
+  DLQ send failure) -> reported as a batch item failure: SQS redelivers it, and after
+  `maxReceiveCount` receives redrives it to the same DLQ.
+
+**Explicit dead-lettering.** SQS only redrives a message after `maxReceiveCount` failed
+receives, and then without saying why. A message that can never succeed is sent to the
+DLQ at once with the original body and the attributes `failure_kind`
+(`malformed-event` | `unparseable-document` | `embedding-rejected` | `permanent`),
+`failure_reason` (at most 1,000 characters), `source_message_id`, `failed_at` (ISO-8601
+UTC) and, when the message could be parsed that far, `bucket` / `key` / `version_id` /
+`event_kind`. Only after the DLQ accepted it is the original reported processed; if the
+send fails the exception propagates and the original is retried: nothing is lost.
+
+**The events.** The SQS message body is the EventBridge event itself (the rule target has
+no input transformer). Object keys are used as delivered: unlike S3's direct
+notifications, EventBridge events carry keys that are not URL-encoded.
 
 Processing of one S3 event is idempotent through Powertools idempotency (DynamoDB
-``IDEMPOTENCY_TABLE``) keyed on bucket, key, version id, sequencer and event kind, and
-the stores' version check makes replays after the idempotency TTL harmless too.
+`IDEMPOTENCY_TABLE`) keyed on bucket, key, version id, sequencer and event kind, and the
+stores' version check makes replays after the idempotency TTL harmless too.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -29,23 +43,123 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from knowledge_common.deadletter import DeadLetterQueue
-from knowledge_common.embedding import Embedder
-from knowledge_common.errors import MalformedEvent, PermanentError
-from knowledge_common.events import ObjectEvent, parse_event
-from knowledge_common.ingest import Ingestor, ObjectSource, build_ingestor
-from knowledge_common.models import IngestResult
-from knowledge_common.settings import Settings
-from knowledge_common.stores import VectorStore
+from pydantic import ValidationError
+
+from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.knowledge.build import build_ingestor
+from fmkit.knowledge.embedding import Embedder
+from fmkit.knowledge.errors import MalformedEvent, PermanentError
+from fmkit.knowledge.ingest import Ingestor
+from fmkit.knowledge.models import IngestResult, ObjectEvent, utcnow
+from fmkit.knowledge.sources import ObjectSource
+from fmkit.knowledge.stores import VectorStore
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "knowledge-ingest")
 processor = BatchProcessor(event_type=EventType.SQS)
 
+# --------------------------------------------------------------------------- S3 events
+
+
+DETAIL_TYPES: dict[str, Literal["created", "deleted"]] = {
+    "Object Created": "created",
+    "Object Deleted": "deleted",
+}
+
+
+def _errors(exc: ValidationError, limit: int = 5) -> str:
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{loc}: {err['msg']}")
+    more = len(exc.errors()) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def parse_event(body: str) -> ObjectEvent:
+    """Parse one SQS message body; raise `MalformedEvent` with a precise reason."""
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise MalformedEvent(f"message body is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise MalformedEvent(f"message body is JSON {type(raw).__name__}, expected an EventBridge event object")
+    try:
+        event = S3EventNotificationEventBridgeModel.model_validate(raw)
+    except ValidationError as exc:
+        raise MalformedEvent(f"not an S3 EventBridge event: {_errors(exc)}") from exc
+    if event.source != "aws.s3":
+        raise MalformedEvent(f"unexpected event source {event.source!r}, expected 'aws.s3'")
+    kind = DETAIL_TYPES.get(event.detail_type)
+    if kind is None:
+        raise MalformedEvent(f"unsupported detail-type {event.detail_type!r}")
+    obj = event.detail.object
+    try:
+        return ObjectEvent(
+            kind=kind,
+            bucket=event.detail.bucket.name,
+            key=obj.key,
+            version_id=obj.version_id or None,
+            sequencer=obj.sequencer or None,
+            event_time=event.time,
+            deletion_type=event.detail.deletion_type,
+            size=int(obj.size) if obj.size is not None else None,
+            event_id=event.id,
+        )
+    except ValidationError as exc:
+        raise MalformedEvent(f"invalid S3 event fields: {_errors(exc)}") from exc
+
+
+# --------------------------------------------------------------------------- dead-letter queue
+
+
+MAX_REASON = 1000
+
+
+class DeadLetterQueue:
+    """Sends a permanently failing message to the DLQ at once, with why as message attributes."""
+
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("sqs")
+        self.client: Any = client
+        self.queue_url = queue_url
+
+    def send(
+        self,
+        body: str,
+        *,
+        kind: str,
+        reason: str,
+        source_message_id: str,
+        context: dict[str, str | None] | None = None,
+    ) -> str:
+        attributes: dict[str, dict[str, str]] = {
+            "failure_kind": {"DataType": "String", "StringValue": kind},
+            "failure_reason": {"DataType": "String", "StringValue": (reason or "unknown")[:MAX_REASON]},
+            "source_message_id": {"DataType": "String", "StringValue": source_message_id or "unknown"},
+            "failed_at": {"DataType": "String", "StringValue": utcnow().isoformat()},
+        }
+        for name, value in (context or {}).items():
+            if value:
+                attributes[name] = {"DataType": "String", "StringValue": str(value)[:MAX_REASON]}
+        response = self.client.send_message(
+            QueueUrl=self.queue_url, MessageBody=body or "<empty body>", MessageAttributes=attributes
+        )
+        return str(response.get("MessageId", ""))
+
+
+# --------------------------------------------------------------------------- handler
+
 
 @dataclass
 class Runtime:
-    settings: Settings
+    """What a warm execution environment keeps between invocations."""
+
+    settings: KnowledgeSettings
     ingestor: Ingestor
     dlq: DeadLetterQueue
     idempotency: IdempotencyConfig | None
@@ -57,7 +171,7 @@ _runtime: Runtime | None = None
 
 def configure(
     *,
-    settings: Settings | None = None,
+    settings: KnowledgeSettings | None = None,
     source: ObjectSource | None = None,
     embedder: Embedder | None = None,
     store: VectorStore | None = None,
@@ -66,7 +180,7 @@ def configure(
 ) -> Runtime:
     """Build the per-execution-environment state (cold start). Tests call it with fakes."""
     global _runtime
-    settings = settings or Settings.from_env()
+    settings = settings or KnowledgeSettings.from_environment(os.environ)
     settings.require("DLQ_URL")
     ingestor = build_ingestor(settings, source=source, embedder=embedder, store=store, logger=logger)
     queue = dlq or DeadLetterQueue(settings.dlq_url or "")
@@ -158,7 +272,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime()
     if rt.idempotency is not None:
         rt.idempotency.register_lambda_context(context)

@@ -1,0 +1,1 @@
+"""Index custom resource handlers (asset root at deploy time)."""

@@ -1,89 +1,65 @@
-"""CloudFormation custom resource: create the knowledge index/schema, idempotently.
+"""Custom resource (CDK provider framework): create the knowledge index/schema, waiting until the store accepts it.
 
-Create and Update call the store's ``ensure_schema()`` (``CREATE ... IF NOT EXISTS`` for
-pgvector, create-if-missing for the OpenSearch index), so re-running is harmless. It
-retries with backoff until shortly before the function times out: a new OpenSearch
-Serverless data-access policy takes a while to propagate (HTTP 403 meanwhile) and an
-Aurora cluster at 0 ACU needs a few seconds to resume. Delete does nothing: the schema
-lives and dies with its store, whose removal policy decides.
-
-Settings come from the same environment variables as the ingest function
-(``knowledge_common.settings``). The response is PUT to CloudFormation's pre-signed URL
-on every path, so a failure never leaves the stack waiting for an hour.
+`on_event` only names the resource; the framework's waiter then calls `is_complete` every
+query interval until it reports completion or the total timeout passes. `is_complete` runs
+the store's own idempotent `ensure_schema()` (`CREATE ... IF NOT EXISTS` for pgvector,
+create-if-missing for the OpenSearch index), with the same settings as the ingest function.
+The waiter replaces a retry loop: a new OpenSearch Serverless data-access policy takes a
+while to propagate (HTTP 403 meanwhile) and an Aurora cluster at 0 ACU needs seconds to
+resume, so a failed attempt means "not yet" — except a configuration error (a store of
+another dimension, missing settings), which no wait can fix and fails the deployment at once.
+Delete does nothing: the schema lives and dies with its store, whose removal policy decides.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-import urllib.request
+import os
 from collections.abc import Callable
 from typing import Any
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-SAFETY_MARGIN_MS = 30_000
-MAX_DELAY_S = 30.0
+from fmkit.contracts.knowledge import KnowledgeSettings, SettingsError
+from fmkit.knowledge.build import build_store
+from fmkit.knowledge.errors import ConfigurationError
 
-
-def ensure_with_retry(
-    ensure: Callable[[], None], remaining_ms: Callable[[], int], sleep: Callable[[float], None] = time.sleep
-) -> int:
-    """Call ``ensure`` until it succeeds; return the number of attempts. Re-raise at the deadline."""
-    delay, attempt = 2.0, 0
-    while True:
-        attempt += 1
-        try:
-            ensure()
-            return attempt
-        except Exception as exc:
-            if remaining_ms() - delay * 1000 < SAFETY_MARGIN_MS:
-                raise
-            logger.warning("ensure_schema attempt %d failed (%s); retrying in %.0fs", attempt, exc, delay)
-            sleep(delay)
-            delay = min(delay * 2, MAX_DELAY_S)
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "knowledge-schema")
 
 
-def _ensure_schema() -> None:
-    from knowledge_common.runtime import build_store
-    from knowledge_common.settings import Settings
-
-    store = build_store(Settings.from_env())
-    store.ensure_schema()
+def physical_id(event: CloudFormationCustomResourceEvent) -> str:
+    """Kept across updates (an update never replaces the schema)."""
+    return event.physical_resource_id or f"knowledge-schema-{event.resource_properties.get('Store', 'store')}"
 
 
-def _respond(
-    event: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, Any] | None = None
-) -> None:
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason[:1000],
-            "PhysicalResourceId": physical_id,
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-            "Data": data or {},
-        }
-    ).encode()
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        logger.info("CloudFormation response: HTTP %s", response.status)
+def ensure_schema() -> None:
+    build_store(KnowledgeSettings.from_environment(os.environ)).ensure_schema()
 
 
-def lambda_handler(event: dict[str, Any], context: Any, ensure: Callable[[], None] = _ensure_schema) -> None:
-    props = event.get("ResourceProperties", {})
-    physical_id = event.get("PhysicalResourceId") or f"knowledge-schema-{props.get('Store', 'store')}"
+def check(event: CloudFormationCustomResourceEvent, ensure: Callable[[], None]) -> dict[str, Any]:
+    """One attempt: complete, not yet (retried by the waiter), or raise (the deployment fails)."""
+    if event.request_type == "Delete":
+        return {"IsComplete": True}
     try:
-        if event["RequestType"] == "Delete":
-            _respond(event, "SUCCESS", "schema is removed with its store", physical_id)
-            return
-        attempts = ensure_with_retry(ensure, context.get_remaining_time_in_millis)
-        _respond(event, "SUCCESS", f"schema ready after {attempts} attempt(s)", physical_id, {"Attempts": attempts})
+        ensure()
+    except (ConfigurationError, SettingsError):
+        raise
     except Exception as exc:
-        logger.exception("schema creation failed")
-        _respond(event, "FAILED", f"{type(exc).__name__}: {exc}", physical_id)
+        logger.warning("store not ready for the schema yet; the waiter retries", extra={"error": repr(exc)})
+        return {"IsComplete": False}
+    logger.info("schema ready", extra={"store": event.resource_properties.get("Store")})
+    return {"IsComplete": True}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=CloudFormationCustomResourceEvent)
+def on_event(event: CloudFormationCustomResourceEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.info("schema request", extra={"request_type": event.request_type})
+    return {"PhysicalResourceId": physical_id(event)}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=CloudFormationCustomResourceEvent)
+def is_complete(event: CloudFormationCustomResourceEvent, context: LambdaContext) -> dict[str, Any]:
+    return check(event, ensure_schema)

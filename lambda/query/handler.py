@@ -1,19 +1,18 @@
 """Query Lambda: embed a question and return the top-k chunks.
 
-Invocation
-    * direct ``Invoke`` with ``{"question": str, "k": int?, "filters": {...}?}``; or
-    * a Lambda function URL (``AuthType: AWS_IAM``) with that JSON as the POST body.
+**Invocation**: a direct `Invoke` with `{"question": str, "k": int?, "filters": {...}?}`, or
+a Lambda function URL (`AuthType: AWS_IAM`) with that JSON as the POST body.
 
-``filters`` (all optional, combined with AND): ``bucket`` (str), ``keys`` (exact object
-keys), ``key_prefix`` (folder prefix ending in ``/``), ``doc_types`` (``pdf``, ``md``, ...).
+`filters` (all optional, combined with AND): `bucket` (str), `keys` (exact object
+keys), `key_prefix` (folder prefix ending in `/`), `doc_types` (`pdf`, `md`, ...).
 
 Responses
-    direct invoke, success: ``{"question", "k", "model_id", "results": [hit, ...]}``
+    direct invoke, success: `{"question", "k", "model_id", "results": [hit, ...]}`
     where a hit is ``{"text", "score", "source_key", "bucket", "key", "version_id",
-    "chunk_index", "content_hash", "section", "doc_type"}`` and ``score`` is the cosine
+    "chunk_index", "content_hash", "section", "doc_type"}` and `score`` is the cosine
     similarity (higher is closer), best first.
-    direct invoke, error: ``{"statusCode": 400|503, "error": {"type", "message", "details"}}``.
-    function URL: ``{"statusCode", "headers", "body": <the JSON above>}``.
+    direct invoke, error: `{"statusCode": 400|503, "error": {"type", "message", "details"}}`.
+    function URL: `{"statusCode", "headers", "body": <the JSON above>}`.
 """
 
 from __future__ import annotations
@@ -26,13 +25,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from knowledge_common.embedding import Embedder
-from knowledge_common.errors import TransientError
-from knowledge_common.models import QueryFilters
-from knowledge_common.runtime import build_embedder, build_store
-from knowledge_common.settings import Settings
-from knowledge_common.stores import VectorStore
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.knowledge.build import build_embedder, build_store
+from fmkit.knowledge.embedding import Embedder
+from fmkit.knowledge.errors import TransientError
+from fmkit.knowledge.models import QueryFilters
+from fmkit.knowledge.stores import VectorStore
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "knowledge-query")
 
@@ -55,7 +55,7 @@ class BadRequest(Exception):
 
 @dataclass
 class Runtime:
-    settings: Settings
+    settings: KnowledgeSettings
     embedder: Embedder
     store: VectorStore
 
@@ -64,10 +64,10 @@ _runtime: Runtime | None = None
 
 
 def configure(
-    *, settings: Settings | None = None, embedder: Embedder | None = None, store: VectorStore | None = None
+    *, settings: KnowledgeSettings | None = None, embedder: Embedder | None = None, store: VectorStore | None = None
 ) -> Runtime:
     global _runtime
-    settings = settings or Settings.from_env()
+    settings = settings or KnowledgeSettings.from_environment(os.environ)
     store = store or build_store(settings)
     if settings.ensure_schema:
         store.ensure_schema()
@@ -144,7 +144,7 @@ def _respond(url: bool, status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     url = _is_function_url(event) if isinstance(event, dict) else False
     try:
         if not isinstance(event, dict):

@@ -1,5 +1,8 @@
 """Bedrock model invocation logging for one environment (one setting per account and region).
 
+There is no CloudFormation type for the setting: a custom resource on CDK's provider
+framework puts it (`lambda/bedrock_logging`).
+
 Destinations the kit creates: an S3 bucket (platform KMS key, TLS only, lifecycle) and/or
 a CloudWatch log group (platform KMS key, retention). Bedrock writes to S3 as a service
 principal (bucket and key policies scoped to this account's Bedrock), and to CloudWatch
@@ -20,6 +23,7 @@ from constructs import Construct
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import InvocationLogging
 from stacks.common.buckets import encrypted_bucket_props
+from stacks.common.custom_resource_provider import CustomResourceProvider
 from stacks.common.python_lambda import PythonFunction
 from stacks.nag import acknowledge
 
@@ -115,15 +119,20 @@ class InvocationLoggingDestination(Construct):
 
         self.logging_config = logging_config
         self.function = PythonFunction(
-            self, "Handler", entry="bedrock_logging", key=key,
+            self, "OnEvent", entry="bedrock_logging", key=key,
             log_retention=log_retention,
             timeout=cdk.Duration.seconds(60), memory_size=256,
             description="Custom resource: Bedrock model invocation logging configuration",
         )
         self._grant_handler(account, region, partition)
+        # Before the provider framework, the function at Handler/Function answered CloudFormation
+        # itself: the framework's entry function takes its place (and ARN, the ServiceToken).
+        self.provider = CustomResourceProvider(self, "Provider", on_event=self.function.function, key=key,
+                                               log_retention=log_retention,
+                                               replaces_function_at=("Handler", "Function", "Resource"))
         self.resource = cdk.CustomResource(
             self, "Configuration",
-            service_token=self.function.function.function_arn,
+            service_token=self.provider.service_token,
             resource_type="Custom::BedrockInvocationLogging",
             properties={"LoggingConfig": stack.to_json_string(logging_config)},
         )

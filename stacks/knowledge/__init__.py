@@ -1,1 +1,1 @@
-"""Knowledge bases (issue 6): vector stores, the S3 → SQS → Lambda ingestion pipeline, query."""
+"""Knowledge bases: vector stores, the S3 → SQS → Lambda ingestion pipeline, query, the index job."""

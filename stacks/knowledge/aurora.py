@@ -75,11 +75,8 @@ class AuroraPgVectorStore(VectorStore):
         self.rotation = self.cluster.add_rotation_single_user(
             automatically_after=cdk.Duration.days(30), vpc_subnets=self.subnets)
         self.cluster.connections.allow_default_port_from(self.functions_sg, "knowledge functions")
-        self.environment = {
-            "DB_SECRET_ARN": self.secret.secret_arn,
-            "DB_CLUSTER_ARN": self.cluster.cluster_arn,
-            "DB_NAME": DATABASE,
-        }
+        self.settings = {"db_secret_arn": self.secret.secret_arn, "db_cluster_arn": self.cluster.cluster_arn,
+                         "db_name": DATABASE}
         self._acknowledge(retain)
 
     def function_props(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ class BulkIngestion(Construct):
             removal_policy=removal_policy, auto_delete_objects=False,
         )
         self.item = functions.function(
-            self, "Item", entry="ingest", handler="bulk.lambda_handler", service="knowledge-bulk",
+            self, "Item", entry="ingest", handler="bulk.handler", service="knowledge-bulk",
             timeout=ITEM_TIMEOUT, memory_size=2048,
             description="fmkit knowledge: ingest one object of a bulk re-ingestion",
         )

@@ -1,7 +1,8 @@
-"""The knowledge functions: one helper so ingest, bulk, query and schema share placement and env."""
+"""The knowledge functions: one helper so ingest, bulk, query and the index job share placement and settings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,32 +16,38 @@ from fmkit.config import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from stacks.common.python_lambda import PythonFunction
 from stacks.knowledge.nag_acks import acknowledge_function_role
-from stacks.knowledge.runtime_env import embedding_endpoint_name
+from stacks.knowledge.runtime_env import embedding_endpoint_name, runtime_settings
 from stacks.knowledge.store import VectorStore
 from stacks.network import PlatformVpc
 
-SHARED = ("knowledge_common",)
+PACKAGES = ("fmkit.knowledge", "fmkit.contracts")
+"""Repo packages bundled into every knowledge function (the runtime and its settings contract)."""
 
 
 class KnowledgeFunctionFactory:
-    """Builds PythonFunctions wired to one store, with embedding permissions where needed."""
+    """Builds PythonFunctions wired to one store, with embedding permissions where needed.
+
+    `settings` are the `KnowledgeSettings` fields every function shares (by field name);
+    each function adds its own and gets the rendered environment.
+    """
 
     def __init__(self, *, kb: KnowledgeBaseConfig, config: EnvironmentConfig, store: VectorStore, key: kms.IKey,
-                 log_retention: logs.RetentionDays, environment: dict[str, str]) -> None:
+                 log_retention: logs.RetentionDays, settings: Mapping[str, Any]) -> None:
         self.kb = kb
         self.config = config
         self.store = store
         self.key = key
         self.log_retention = log_retention
-        self.environment = environment
+        self.settings = settings
 
     def function(self, scope: Construct, construct_id: str, *, entry: str, handler: str, service: str,
-                 environment: dict[str, str] | None = None, **props: Any) -> PythonFunction:
+                 settings: Mapping[str, Any] | None = None, **props: Any) -> PythonFunction:
         placement = self.store.function_props()
+        environment = runtime_settings(self.settings, settings or {}).to_environment()
         fn = PythonFunction(
-            scope, construct_id, entry=entry, handler=handler, shared=SHARED, key=self.key,
+            scope, construct_id, entry=entry, handler=handler, packages=PACKAGES, key=self.key,
             log_retention=self.log_retention,
-            environment={**self.environment, "POWERTOOLS_SERVICE_NAME": service, **(environment or {})},
+            environment={**environment, "POWERTOOLS_SERVICE_NAME": service},
             **placement, **props,
         )
         if placement:

@@ -14,7 +14,7 @@ from stacks.knowledge.functions import KnowledgeFunctionFactory
 from stacks.knowledge.opensearch import OpenSearchServerlessStore
 from stacks.knowledge.pipeline import IngestPipeline
 from stacks.knowledge.query import QueryFunction
-from stacks.knowledge.runtime_env import common_environment
+from stacks.knowledge.runtime_env import common_settings
 from stacks.knowledge.s3_vectors import S3VectorsStore
 from stacks.knowledge.schema import SchemaJob
 from stacks.knowledge.source import SourceBucket
@@ -41,7 +41,7 @@ class KnowledgeBase(Construct):
             return
         functions = KnowledgeFunctionFactory(kb=kb, config=config, store=self.store, key=platform.key,
                                              log_retention=platform.log_retention,
-                                             environment={**common_environment(kb, config), **self.store.environment})
+                                             settings={**common_settings(kb, config), **self.store.settings})
         if self.store.needs_schema_job:
             self.schema = SchemaJob(self, "Schema", functions=functions)
         self.pipeline = IngestPipeline(self, "Pipeline", source=self.source, functions=functions, config=kb.ingest,

@@ -68,8 +68,8 @@ class OpenSearchServerlessStore(VectorStore):
         self._readers: list[str] = []
         self._writers: list[str] = []
         self.access_policy: aoss.CfnAccessPolicy | None = None
-        self.environment = {"OPENSEARCH_ENDPOINT": self.collection.attr_collection_endpoint,
-                            "OPENSEARCH_INDEX": INDEX}
+        self.settings = {"opensearch_endpoint": self.collection.attr_collection_endpoint,
+                         "opensearch_index": INDEX}
 
     def finalize(self) -> list[Construct]:
         """Write the data-access policy once every function has been granted; the schema job waits for it."""

@@ -64,8 +64,8 @@ class IngestPipeline(Construct):
         # (The SqsQueue target also lets events.amazonaws.com use the platform key, for this account only.)
 
         self.ingest = functions.function(
-            self, "Ingest", entry="ingest", handler="handler.lambda_handler", service="knowledge-ingest",
-            environment={"DLQ_URL": self.dlq.queue_url, "IDEMPOTENCY_TABLE": self.table.table_name},
+            self, "Ingest", entry="ingest", handler="handler.handler", service="knowledge-ingest",
+            settings={"dlq_url": self.dlq.queue_url, "idempotency_table": self.table.table_name},
             timeout=INGEST_TIMEOUT, memory_size=2048,
             description="fmkit knowledge: parse, chunk, embed and upsert changed S3 objects",
         )

@@ -13,7 +13,7 @@ class QueryFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, functions: KnowledgeFunctionFactory) -> None:
         super().__init__(scope, construct_id)
         self.handler = functions.function(
-            self, "Query", entry="query", handler="handler.lambda_handler", service="knowledge-query",
+            self, "Query", entry="query", handler="handler.handler", service="knowledge-query",
             timeout=cdk.Duration.seconds(30), memory_size=1024,
             description="fmkit knowledge: top-k chunks for a question",
         )

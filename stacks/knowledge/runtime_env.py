@@ -1,17 +1,24 @@
-"""The environment variables of the knowledge functions, from config.
+"""The knowledge functions' settings, decided from config and rendered through the runtime's contract.
 
-The names are the runtime's contract (`lambda/knowledge_common/settings.py`); keeping the
-mapping in one pure function makes it testable without synthesizing anything.
+The stack never spells a variable name: it builds `fmkit.contracts.knowledge.KnowledgeSettings`
+(the model the functions parse their environment with) by field name and renders it, so a
+renamed field fails synthesis instead of a cold start. Pure functions: testable without
+synthesizing anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fmkit.config import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig, SageMakerEmbedding, embedding_dimensions
+from fmkit.contracts.knowledge import KnowledgeSettings, VectorStoreKind
 from stacks.sagemaker.names import sagemaker_name
 
-# Config vector_store → the runtime's VECTOR_STORE value.
-RUNTIME_STORE = {"s3-vectors": "s3-vectors", "aurora-pgvector": "pgvector", "opensearch-serverless": "opensearch"}
+RUNTIME_STORE: dict[str, VectorStoreKind] = {
+    "s3-vectors": "s3-vectors", "aurora-pgvector": "pgvector", "opensearch-serverless": "opensearch"}
+"""Config `vector_store` → the runtime's `vector_store`."""
 
 
 def embedding_endpoint_name(config: EnvironmentConfig, embedding: SageMakerEmbedding) -> str:
@@ -19,27 +26,36 @@ def embedding_endpoint_name(config: EnvironmentConfig, embedding: SageMakerEmbed
     return sagemaker_name(config.project.name, config.name, embedding.deployment)
 
 
-def common_environment(kb: KnowledgeBaseConfig, config: EnvironmentConfig) -> dict[str, str]:
-    """Settings shared by ingest, bulk and query: store kind, embedding, chunking, source filters."""
+def common_settings(kb: KnowledgeBaseConfig, config: EnvironmentConfig) -> dict[str, Any]:
+    """Settings shared by ingest, bulk, query and the index job (by `KnowledgeSettings` field
+    name): store kind, embedding, chunking, source filters."""
     embedding = kb.embedding
-    env = {
-        "VECTOR_STORE": RUNTIME_STORE[kb.vector_store],
-        # The stack creates the index/schema (native type or custom resource), not cold starts.
-        "ENSURE_SCHEMA": "false",
-        "EMBEDDING_DIMENSIONS": str(embedding_dimensions(embedding)),
-        "CHUNK_STRATEGY": kb.chunking.strategy,
-        "CHUNK_SIZE": str(kb.chunking.size),
-        "CHUNK_OVERLAP": str(kb.chunking.overlap),
-        "ALLOWED_SUFFIXES": ",".join(kb.sources.suffixes()),
-        "MAX_OBJECT_BYTES": str(kb.ingest.max_document_mb * 1024 * 1024),
+    settings: dict[str, Any] = {
+        "vector_store": RUNTIME_STORE[kb.vector_store],
+        # The stack creates the index/schema (native type or the index job), not cold starts.
+        "ensure_schema": False,
+        "embedding_dimensions": embedding_dimensions(embedding),
+        "chunk_strategy": kb.chunking.strategy,
+        "chunk_size": kb.chunking.size,
+        "chunk_overlap": kb.chunking.overlap,
+        "allowed_suffixes": tuple(kb.sources.suffixes()),
+        "max_object_bytes": kb.ingest.max_document_mb * 1024 * 1024,
     }
     if isinstance(embedding, BedrockEmbedding):
-        env.update({"EMBEDDING_PROVIDER": "bedrock", "EMBEDDING_MODEL_ID": embedding.model_id})
+        settings.update(embedding_provider="bedrock", embedding_model_id=embedding.model_id)
     else:
-        env.update({"EMBEDDING_PROVIDER": "sagemaker", "EMBEDDING_MODEL_ID": embedding.deployment,
-                    "EMBEDDING_ENDPOINT_NAME": embedding_endpoint_name(config, embedding)})
+        settings.update(embedding_provider="sagemaker", embedding_model_id=embedding.deployment,
+                        embedding_endpoint_name=embedding_endpoint_name(config, embedding))
     if kb.sources.prefixes:
-        env["SOURCE_PREFIXES"] = ",".join(kb.sources.prefixes)
+        settings["source_prefixes"] = tuple(kb.sources.prefixes)
     if kb.vector_store == "s3-vectors":
-        env["QUERY_MAX_K"] = "100"  # QueryVectors topK limit
-    return env
+        settings["query_max_k"] = 100  # QueryVectors topK limit
+    return settings
+
+
+def runtime_settings(*parts: Mapping[str, Any]) -> KnowledgeSettings:
+    """One function's settings from the common, store and function-specific parts (later wins)."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        merged.update(part)
+    return KnowledgeSettings(**merged)

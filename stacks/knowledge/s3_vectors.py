@@ -45,7 +45,7 @@ class S3VectorsStore(VectorStore):
         self.index.apply_removal_policy(removal_policy)
         self.index_arn = self.index.attr_index_arn
         self.vector_bucket_arn = self.vector_bucket.attr_vector_bucket_arn
-        self.environment = {"VECTOR_BUCKET_NAME": self.bucket_name, "VECTOR_INDEX_NAME": self.index_name}
+        self.settings = {"vector_bucket_name": self.bucket_name, "vector_index_name": self.index_name}
         # S3 Vectors indexes in the background with the bucket's key (S3 Vectors user guide,
         # "Using SSE-KMS"): allow its indexing service, for this account's vector buckets only.
         stack = cdk.Stack.of(self)

@@ -22,10 +22,10 @@ def physical_name(*parts: str, max_length: int) -> str:
 class VectorStore(Construct):
     """Base of the store constructs: runtime variables, grants, and network placement."""
 
-    #: Variables the runtime reads to reach this store (`VECTOR_BUCKET_NAME`, `DB_SECRET_ARN`, …).
-    environment: dict[str, str]
-    #: True when the index/schema is created by the schema custom resource (not a native type).
+    settings: dict[str, Any]
+    """The runtime's `KnowledgeSettings` fields that reach this store (`vector_bucket_name`, …)."""
     needs_schema_job: bool = False
+    """True when the index/schema is created by the index job (not a native type)."""
 
     def grant_read_write(self, grantee: iam.IGrantable) -> None:
         raise NotImplementedError

@@ -1,29 +1,9 @@
-"""Fixtures for the Knowledge runtime tests.
-
-* ``lambda/`` goes on ``sys.path`` so the handlers import ``knowledge_common`` exactly as
-  they do in the deployed asset (where the package is copied beside them).
-* One real PostgreSQL 16 + pgvector per session (``pgserver``, unix socket); every test
-  gets its own table prefix, so tests stay independent without restarting the server.
-* moto provides S3 (versioned bucket), SQS (the DLQ) and DynamoDB (idempotency table).
-"""
+"""Runtime tests never talk to real AWS: fake credentials and a fixed region for every test here."""
 
 from __future__ import annotations
 
 import os
-import sys
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_DIR = ROOT / "lambda"
-if str(LAMBDA_DIR) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_DIR))
-
-# Never talk to real AWS from tests.
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -31,79 +11,8 @@ for _name, _value in {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_SERVICE_NAME": "knowledge-tests",
-    "AWS_LAMBDA_FUNCTION_NAME": "knowledge-ingest-test",
+    "POWERTOOLS_SERVICE_NAME": "runtime-tests",
+    "AWS_LAMBDA_FUNCTION_NAME": "runtime-test",
 }.items():
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)
-
-from tests.runtime.kb_helpers import BUCKET, REGION, Aws, FakeContext  # noqa: E402
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-@pytest.fixture(scope="session")
-def pg_uri() -> Iterator[str]:
-    import shutil
-    import tempfile
-
-    import pgserver
-    import psycopg
-
-    # Not tmp_path_factory: pytest prunes old basetemp directories, and a concurrent
-    # pytest run on the same machine could delete the data directory of a live server.
-    data_dir = Path(tempfile.mkdtemp(prefix="kb-pgdata-"))
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
-    try:
-        uri = server.get_uri()
-        with psycopg.connect(uri, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        yield uri
-    finally:
-        server.cleanup()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def table_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def pg_store(pg_uri: str, table_prefix: str) -> Iterator[Any]:
-    import psycopg
-    from knowledge_common.stores import PgVectorStore
-
-    store = PgVectorStore(lambda: psycopg.connect(pg_uri), dimensions=64, table_prefix=table_prefix)
-    store.ensure_schema()
-    yield store
-    store.close()
-
-
-# --------------------------------------------------------------------------- AWS (moto)
-
-
-@pytest.fixture
-def aws() -> Iterator[Aws]:
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        sqs = boto3.client("sqs", region_name=REGION)
-        dlq_url = sqs.create_queue(QueueName="kb-ingest-dlq")["QueueUrl"]
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName="kb-idempotency",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield Aws(s3=s3, sqs=sqs, dynamodb=dynamodb, dlq_url=dlq_url)
-
-
-@pytest.fixture
-def context() -> FakeContext:
-    return FakeContext()

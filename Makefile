@@ -46,7 +46,8 @@ test-serving: install  ## Build llama-server from the pinned llama.cpp (cached),
 	$(PY) scripts/serving_assets.py --env-file build/serving.env
 	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/serving
 
-rehearse: install lambda-deps  ## Bootstrap, deploy, update and destroy dev on a local AWS emulator (moto)
+rehearse: install lambda-deps  ## Emulator tests, then bootstrap, deploy, update, destroy dev on local moto
+	$(VENV)/bin/pytest -q -n 2 -p no:cacheprovider tests/rehearse
 	$(PY) -m tests.rehearse
 
 .PHONY: test-customize

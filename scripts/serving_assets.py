@@ -70,6 +70,40 @@ def llama_server(version: str | None, jobs: int) -> Path:
     return binary
 
 
+PYTHON_TOOLS = ("convert_hf_to_gguf.py", "conversion", "gguf-py")  # what llama_build.sh puts in share/llama.cpp
+
+
+def llama_python_tools(server: Path, version: str | None) -> Path:
+    """`share/llama.cpp` beside the server, completed from the pinned sdist if an older build lacks a part."""
+    import tarfile
+    import urllib.request
+
+    from fmkit.catalog.llama_cpp import default_llama_cpp_version, get_llama_cpp_build
+
+    share = server.parent.parent / "share" / "llama.cpp"
+    if all((share / name).exists() for name in PYTHON_TOOLS):
+        return share
+    build = get_llama_cpp_build(version or default_llama_cpp_version())
+    assert build is not None  # llama_server() already checked the version
+    with tempfile.TemporaryDirectory() as tmp:
+        sdist = Path(tmp) / "sdist.tar.gz"
+        with urllib.request.urlopen(build.url, timeout=300) as response, sdist.open("wb") as out:
+            shutil.copyfileobj(response, out)
+        if sha256_of(sdist) != build.sha256:
+            raise SystemExit(f"serving: {build.url} does not match its pinned sha256")
+        staging = Path(tmp) / "share"
+        with tarfile.open(sdist) as archive:
+            members = [m for m in archive.getmembers()
+                       if any(f"/vendor/llama.cpp/{name}" in m.name for name in PYTHON_TOOLS)]
+            archive.extractall(staging, members=members, filter="data")
+        source = next(staging.glob("*/vendor/llama.cpp"))
+        share.mkdir(parents=True, exist_ok=True)
+        for name in PYTHON_TOOLS:
+            shutil.rmtree(share / name, ignore_errors=True)
+            shutil.move(str(source / name), str(share / name))
+    return share
+
+
 def model_file() -> Path:
     target = cache_root() / "models" / MODEL_SHA256[:16] / Path(MODEL_MEMBER).name
     if target.is_file() and sha256_of(target) == MODEL_SHA256:
@@ -97,7 +131,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--env-file", type=Path, help="write KEY=VALUE lines here instead of stdout")
     args = parser.parse_args()
-    lines = [f"FMKIT_LLAMA_SERVER={llama_server(args.llama_cpp_version, args.jobs)}",
+    server = llama_server(args.llama_cpp_version, args.jobs)
+    lines = [f"FMKIT_LLAMA_SERVER={server}",
+             f"FMKIT_LLAMA_CPP_SHARE={llama_python_tools(server, args.llama_cpp_version)}",
              f"FMKIT_SERVING_MODEL={model_file()}",
              f"FMKIT_SERVING_MODEL_SHA256={MODEL_SHA256}"]
     text = "\n".join(lines) + "\n"

@@ -34,9 +34,9 @@ cmake --build "$work/build" --config Release --target llama-server llama-quantiz
 
 mkdir -p "$OUT_DIR/bin" "$OUT_DIR/share/llama.cpp"
 cp "$work/build/bin/llama-server" "$work/build/bin/llama-quantize" "$OUT_DIR/bin/"
-# The converter and its gguf library (Python) turn merged fine-tuned weights into GGUF.
+# The converter, its model classes and its gguf library (Python) turn merged fine-tuned weights into GGUF.
 cp "$src/convert_hf_to_gguf.py" "$OUT_DIR/share/llama.cpp/"
-cp -r "$src/gguf-py" "$OUT_DIR/share/llama.cpp/"
+cp -r "$src/conversion" "$src/gguf-py" "$OUT_DIR/share/llama.cpp/"
 printf '%s %s %s\n' "$LLAMA_SDIST_SHA256" "${ARM_ARCH:-portable}" "$(uname -m)" > "$OUT_DIR/VERSION"
 # Static llama/ggml, no OpenMP: only glibc and libstdc++ are needed.
 ldd "$OUT_DIR/bin/llama-server" || true

@@ -2,7 +2,8 @@
 
 A customer-managed KMS key (rotation on), the access-logs bucket, the alarm topic and,
 only when a capability asks for it, the VPC — so an environment with only Bedrock models
-pays for no NAT gateway.
+pays for no NAT gateway. Capability constructs receive these as `resources`
+(`PlatformResources`) and the environment's names as `naming` (`Naming`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
 from stacks.nag import acknowledge
 from stacks.network import PlatformVpc
 
@@ -34,6 +37,7 @@ class PlatformStack(cdk.Stack):
         super().__init__(scope, construct_id, description=f"fmkit {config.name}: shared key, logs, alarms, network",
                          **kwargs)
         self.config = config
+        self.naming = Naming.of(config)
         self.removal_policy = REMOVAL[config.platform.removal_policy]
         self.log_retention = logs.RetentionDays(_retention_name(config.platform.log_retention_days))
 
@@ -88,6 +92,11 @@ class PlatformStack(cdk.Stack):
             self.alarm_topic.add_subscription(_subscription(self, subscription.protocol, subscription.endpoint))
 
         self._vpc: PlatformVpc | None = None
+        self.resources = PlatformResources(
+            key=self.key, logs_bucket=self.logs_bucket, log_retention=self.log_retention,
+            removal_policy=self.removal_policy, alarm_topic=self.alarm_topic,
+            network_on_demand=lambda: self.network,
+        )
         cdk.CfnOutput(self, "KeyArn", value=self.key.key_arn, description="Platform KMS key")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn, description="Alarm SNS topic")
         cdk.CfnOutput(self, "AccessLogsBucketName", value=self.logs_bucket.bucket_name)

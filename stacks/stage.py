@@ -6,12 +6,18 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.config.providers.graviton import GravitonDeployment
+from stacks.common.deployed_models import DeployedModels, VpcEndpointAccess
 from stacks.platform import PlatformStack
 from stacks.tagging import MandatoryTags
 
 
 class EnvironmentStage(cdk.Stage):
-    """One environment = one Stage with its own account and region (from config, never guessed)."""
+    """One environment = one Stage with its own account and region (from config, never guessed).
+
+    Provider stacks (Bedrock, SageMaker, Graviton) register each deployment in `models`, which
+    capabilities that call models (the evaluation) receive instead of the stacks themselves.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
@@ -19,48 +25,62 @@ class EnvironmentStage(cdk.Stage):
         )
         self.config = config
         self.stacks: dict[str, cdk.Stack] = {}
-        prefix = config.stack_prefix
+        self.models = DeployedModels()
+        self.platform = PlatformStack(self, "Platform", config=config, stack_name=self._name("platform"))
+        self.stacks["Platform"] = self.platform
+        self._model_stacks()
+        self._capability_stacks()
+        cdk.Aspects.of(self).add(MandatoryTags(config))
 
-        platform = PlatformStack(self, "Platform", config=config, stack_name=f"{prefix}-platform")
-        self.platform = platform
-        self.stacks["Platform"] = platform
+    def _name(self, capability: str) -> str:
+        return f"{self.config.stack_prefix}-{capability}"
 
-        # --- bedrock (issue 3) ---
+    def _model_stacks(self) -> None:
+        config, platform = self.config, self.platform
         if config.enabled_by_provider("bedrock"):
             from stacks.bedrock.stack import BedrockStack
 
-            self.stacks["Bedrock"] = BedrockStack(self, "Bedrock", config=config, platform=platform,
-                                                  stack_name=f"{prefix}-bedrock")
-        # --- sagemaker (issue 4) ---
+            bedrock = BedrockStack(self, "Bedrock", config=config, platform=platform.resources,
+                                   stack_name=self._name("bedrock"))
+            self.stacks["Bedrock"] = bedrock
+            for name, access in bedrock.models.items():
+                self.models.add(name, access)
         if config.enabled_by_provider("sagemaker"):
             from stacks.sagemaker.stack import SageMakerStack
 
-            self.stacks["SageMaker"] = SageMakerStack(self, "SageMaker", config=config, platform=platform,
-                                                      stack_name=f"{prefix}-sagemaker")
-        # --- graviton (issue 5) ---
+            sagemaker = SageMakerStack(self, "SageMaker", config=config, platform=platform.resources,
+                                       stack_name=self._name("sagemaker"))
+            self.stacks["SageMaker"] = sagemaker
+            for name, model in sagemaker.models.items():
+                self.models.add(name, model)
         if config.enabled_by_provider("ec2-graviton"):
             from stacks.graviton.stack import GravitonStack
 
-            self.stacks["Graviton"] = GravitonStack(self, "Graviton", config=config, platform=platform,
-                                                    stack_name=f"{prefix}-graviton")
-        # --- knowledge (issue 6) ---
+            graviton = GravitonStack(self, "Graviton", config=config, platform=platform,
+                                     stack_name=self._name("graviton"))
+            self.stacks["Graviton"] = graviton
+            deployments = config.deployments_of(GravitonDeployment)
+            for name, endpoint in graviton.endpoints.items():
+                self.models.add(name, VpcEndpointAccess(
+                    security_group=endpoint.consumer_security_group,
+                    api_key_secret_arn=deployments[name].server.api_key_secret_arn))
+
+    def _capability_stacks(self) -> None:
+        config, platform = self.config, self.platform
         if any(kb.enabled for kb in config.project.knowledge_bases.values()):
             from stacks.knowledge.stack import KnowledgeStack
 
             self.stacks["Knowledge"] = KnowledgeStack(self, "Knowledge", config=config, platform=platform,
-                                                      stack_name=f"{prefix}-knowledge")
-        # --- sustainability (issue 7) ---
+                                                      stack_name=self._name("knowledge"))
         if config.project.sustainability.enabled:
             from stacks.sustainability.stack import SustainabilityStack
 
             self.stacks["Sustainability"] = SustainabilityStack(
-                self, "Sustainability", config=config, platform=platform, stack_name=f"{prefix}-sustainability")
-        # --- evaluation (issue 8) ---
+                self, "Sustainability", config=config, platform=platform.resources,
+                stack_name=self._name("sustainability"))
         if config.project.evaluation.enabled:
             from stacks.evaluation.stack import EvaluationStack
 
-            self.stacks["Evaluation"] = EvaluationStack(self, "Evaluation", config=config, platform=platform,
-                                                        model_stacks=dict(self.stacks),
-                                                        stack_name=f"{prefix}-evaluation")
-
-        cdk.Aspects.of(self).add(MandatoryTags(config))
+            self.stacks["Evaluation"] = EvaluationStack(self, "Evaluation", config=config,
+                                                        platform=platform.resources, models=self.models,
+                                                        stack_name=self._name("evaluation"))

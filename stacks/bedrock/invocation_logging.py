@@ -15,16 +15,17 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import InvocationLogging
 from stacks.common.buckets import encrypted_bucket_props
 from stacks.common.custom_resource_provider import CustomResourceProvider
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
 from stacks.common.python_lambda import PythonFunction
+from stacks.common.stack_env import stack_account, stack_region
 from stacks.nag import acknowledge
 
 S3_PREFIX = "model-invocations"
@@ -35,12 +36,13 @@ BEDROCK_STREAM = "aws/bedrock/modelinvocations"  # the one stream Bedrock writes
 class InvocationLoggingDestination(Construct):
     """Destinations + the custom resource that points Bedrock at them."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: InvocationLogging,
-                 config: EnvironmentConfig, key: kms.IKey, access_logs: s3.IBucket,
-                 removal_policy: cdk.RemovalPolicy, log_retention: logs.RetentionDays) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: InvocationLogging, naming: Naming,
+                 platform: PlatformResources) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        region, account, partition = config.region, config.account, stack.partition
+        region, account, partition = stack_region(self), stack_account(self), stack.partition
+        key, access_logs = platform.key, platform.logs_bucket
+        removal_policy, log_retention = platform.removal_policy, platform.log_retention
         bedrock_source = {
             "StringEquals": {"aws:SourceAccount": account},
             "ArnLike": {"aws:SourceArn": f"arn:{partition}:bedrock:{region}:{account}:*"},
@@ -90,15 +92,15 @@ class InvocationLoggingDestination(Construct):
         self.log_group: logs.LogGroup | None = None
         self.role: iam.Role | None = None
         if settings.cloudwatch is not None:
-            days = settings.cloudwatch.retention_days or config.platform.log_retention_days
             self.log_group = logs.LogGroup(
                 self, "LogGroup",
-                log_group_name=f"/fmkit/{config.project.name}/{config.name}/bedrock/model-invocations",
+                log_group_name=f"/fmkit/{naming.project}/{naming.environment}/bedrock/model-invocations",
                 encryption_key=key, retention=log_retention, removal_policy=removal_policy,
             )
-            log_group_l1 = self.log_group.node.default_child
-            assert isinstance(log_group_l1, logs.CfnLogGroup)
-            log_group_l1.retention_in_days = days  # config may differ from the platform default
+            if settings.cloudwatch.retention_days is not None:  # config may differ from the platform default
+                log_group_l1 = self.log_group.node.default_child
+                assert isinstance(log_group_l1, logs.CfnLogGroup)
+                log_group_l1.retention_in_days = settings.cloudwatch.retention_days
             self.role = iam.Role(
                 self, "DeliveryRole",
                 assumed_by=iam.ServicePrincipal("bedrock.amazonaws.com", conditions=bedrock_source),

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.bedrock import BedrockDeployment, InvocationLogging
 from stacks.bedrock.invocation_logging import InvocationLoggingDestination
 from stacks.bedrock.model_access import BedrockModelAccess
-from stacks.platform import PlatformStack
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
 from stacks.tagging import tag_deployment
 
 
@@ -26,14 +28,15 @@ def invocation_logging_settings(config: EnvironmentConfig) -> InvocationLogging 
 
 class BedrockStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 platform: PlatformStack, **kwargs: Any) -> None:
+                 platform: PlatformResources, **kwargs: Any) -> None:
         super().__init__(scope, construct_id,
                          description=f"fmkit {config.name}: Bedrock inference profiles, guardrails, logging",
                          **kwargs)
+        naming = Naming.of(config)
         self.models: dict[str, BedrockModelAccess] = {}
         for name, deployment in sorted(config.deployments_of(BedrockDeployment).items()):
-            access = BedrockModelAccess(self, name, name=name, deployment=deployment,
-                                        config=config, key=platform.key)
+            access = BedrockModelAccess(self, name, name=name, deployment=deployment, naming=naming,
+                                        key=platform.key)
             tag_deployment(access, name, deployment, config)
             self.models[name] = access
 
@@ -41,11 +44,8 @@ class BedrockStack(cdk.Stack):
         settings = invocation_logging_settings(config)
         if settings is not None:
             self.invocation_logging = InvocationLoggingDestination(
-                self, "InvocationLogging", settings=settings, config=config, key=platform.key,
-                access_logs=platform.logs_bucket, removal_policy=platform.removal_policy,
-                log_retention=platform.log_retention)
+                self, "InvocationLogging", settings=settings, naming=naming, platform=platform)
 
-    def grant_invoke(self, deployment: str, grantee: Any) -> None:
+    def grant_invoke(self, deployment: str, grantee: iam.IGrantable) -> None:
         """For other capability stacks: let `grantee` (a Lambda function, a role) call `deployment`."""
         self.models[deployment].grant_invoke(grantee)
-

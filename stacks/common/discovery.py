@@ -9,8 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from fmkit.config import EnvironmentConfig
-from fmkit.contracts.discovery import knowledge_parameter_name, parameter_name
+from stacks.common.naming import Naming
 
 
 def discovery_json(payload: dict[str, Any]) -> str:
@@ -26,23 +25,23 @@ def discovery_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
-def publish_endpoint(scope: Construct, config: EnvironmentConfig, deployment: str,
+def publish_endpoint(scope: Construct, naming: Naming, deployment: str,
                      payload: dict[str, Any]) -> ssm.StringParameter:
     """SSM parameter `/fmkit/<project>/<env>/models/<deployment>/endpoint` = JSON payload."""
     return ssm.StringParameter(
         scope, "EndpointParameter",
-        parameter_name=parameter_name(config.project.name, config.name, deployment),
+        parameter_name=naming.endpoint_parameter(deployment),
         string_value=discovery_json(payload),
-        description=f"fmkit endpoint of model deployment {deployment} ({config.name})",
+        description=f"fmkit endpoint of model deployment {deployment} ({naming.environment})",
     )
 
 
-def publish_knowledge_base(scope: Construct, config: EnvironmentConfig, name: str,
+def publish_knowledge_base(scope: Construct, naming: Naming, name: str,
                            payload: dict[str, Any]) -> ssm.StringParameter:
     """SSM parameter `/fmkit/<project>/<env>/knowledge/<kb>/query` = JSON payload."""
     return ssm.StringParameter(
         scope, "QueryParameter",
-        parameter_name=knowledge_parameter_name(config.project.name, config.name, name),
+        parameter_name=naming.knowledge_parameter(name),
         string_value=discovery_json(payload),
-        description=f"fmkit query endpoint of knowledge base {name} ({config.name})",
+        description=f"fmkit query endpoint of knowledge base {name} ({naming.environment})",
     )

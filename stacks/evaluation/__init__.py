@@ -1,1 +1,1 @@
-"""The opt-in evaluation capability (issue 8): scheduled benchmarks with Step Functions."""
+"""The opt-in evaluation capability: scheduled benchmarks with Step Functions."""

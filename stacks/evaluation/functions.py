@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,11 +12,14 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.contracts.discovery import parameter_arn
 from fmkit.contracts.evaluation import EvaluationSettings
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
 from fmkit.estimate.evaluation_prices import deployment_price
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
 from stacks.common.python_lambda import PythonFunction
-from stacks.platform import PlatformStack
+from stacks.common.stack_env import stack_account, stack_region
 
 # fmkit.evaluate plus the repo module it imports; rouge_score is sdist-only on PyPI (no arm64
 # wheel for `make lambda-deps` to fetch) and pure Python, so it is copied the same way.
@@ -42,8 +45,8 @@ def settings_environment(config: EnvironmentConfig, models: list[str], bucket: s
 class EvaluationFunctions(Construct):
     """prepare (validate dataset, resolve endpoints), evaluate (one Map batch), summarize (report)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, platform: PlatformStack,
-                 environment: Mapping[str, str], vpc_security_groups: list[ec2.ISecurityGroup] | None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, platform: PlatformResources,
+                 environment: Mapping[str, str], vpc_security_groups: Sequence[ec2.ISecurityGroup] = ()) -> None:
         super().__init__(scope, construct_id)
         common: dict[str, Any] = {"entry": "evaluate", "packages": PACKAGES, "key": platform.key,
                                   "log_retention": platform.log_retention, "environment": dict(environment)}
@@ -54,7 +57,7 @@ class EvaluationFunctions(Construct):
         if vpc_security_groups:
             # Graviton endpoints sit behind load balancers inside the VPC: call them from there.
             vpc_props = {"vpc": platform.vpc, "vpc_subnets": platform.network.private_subnets,
-                         "security_groups": vpc_security_groups}
+                         "security_groups": list(vpc_security_groups)}
         # Each model answers the batch's items one by one (config checks batch_size x timeout_s fits).
         self.evaluate = PythonFunction(self, "Evaluate", handler="evaluate.handler", memory_size=1024,
                                        timeout=cdk.Duration.minutes(15),
@@ -70,9 +73,11 @@ class EvaluationFunctions(Construct):
             actions=["cloudwatch:PutMetricData"], resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": EVALUATION_NAMESPACE}}))
 
-    def grant_endpoint_parameters(self, config: EnvironmentConfig, models: list[str]) -> None:
+    def grant_endpoint_parameters(self, naming: Naming, models: list[str]) -> None:
+        """prepare reads the discovery parameters of the evaluated models (and no others)."""
         stack = cdk.Stack.of(self)
+        region, account = stack_region(self), stack_account(self)
         self.prepare.role.add_to_policy(iam.PolicyStatement(
             actions=["ssm:GetParameters", "ssm:GetParameter"],
-            resources=[f"arn:{stack.partition}:ssm:{config.region}:{config.account}:parameter"
-                       f"/fmkit/{config.project.name}/{config.name}/models/{name}/endpoint" for name in models]))
+            resources=[parameter_arn(naming.endpoint_parameter(name), partition=stack.partition, region=region,
+                                     account=account) for name in models]))

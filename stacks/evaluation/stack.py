@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -14,46 +13,47 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
-from fmkit.config.providers.graviton import GravitonDeployment
 from fmkit.config.selection import evaluated_models
+from stacks.common.deployed_models import DeployedModels
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
 from stacks.evaluation.alarms import EvaluationAlarms
 from stacks.evaluation.functions import EvaluationFunctions, settings_environment
 from stacks.evaluation.nag_acks import acknowledge_evaluation
 from stacks.evaluation.storage import EvaluationBucket
 from stacks.evaluation.workflow import EvaluationWorkflow
-from stacks.platform import PlatformStack
 
 
 class EvaluationStack(cdk.Stack):
-    """`model_stacks` are the stage's provider stacks: their grants scope what the run may call."""
+    """`models` are the environment's deployed models: their grants scope what the run may call."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, platform: PlatformStack,
-                 model_stacks: Mapping[str, cdk.Stack], **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 platform: PlatformResources, models: DeployedModels, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=f"fmkit {config.name}: scheduled model evaluation",
                          **kwargs)
         settings = config.project.evaluation
-        deployments = evaluated_models(config)
-        models = list(deployments)
+        evaluated = list(evaluated_models(config))
         self.platform_key_arn = platform.key.key_arn
-        self.storage = EvaluationBucket(self, "Storage", config=config, platform=platform)
+        self.storage = EvaluationBucket(self, "Storage", results_retention_days=settings.results_retention_days,
+                                        platform=platform)
         bucket = self.storage.bucket
         external, dataset_key = settings.dataset_bucket_and_key
         dataset_bucket: s3.IBucket = (s3.Bucket.from_bucket_name(self, "DatasetBucket", external)
                                       if external else bucket)
 
-        graviton = [n for n, d in deployments.items() if isinstance(d, GravitonDeployment)]
-        security_groups: list[ec2.ISecurityGroup] | None = None
-        if graviton:
+        # Models served inside the VPC (Graviton behind load balancers): call them from there.
+        security_groups: list[ec2.ISecurityGroup] = []
+        consumer_groups = models.consumer_security_groups(evaluated)
+        if consumer_groups:
             egress = ec2.SecurityGroup(self, "EvaluateSg", vpc=platform.vpc, allow_all_outbound=False,
                                        description="Evaluation Lambda: HTTPS to AWS APIs")
             egress.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs")
-            endpoints = model_stacks["Graviton"].endpoints  # type: ignore[attr-defined]
-            security_groups = [egress, *(endpoints[n].consumer_security_group for n in graviton)]
+            security_groups = [egress, *consumer_groups]
         self.functions = EvaluationFunctions(
-            self, "Functions", config=config, platform=platform,
-            environment=settings_environment(config, models, bucket, dataset_bucket.bucket_name),
+            self, "Functions", platform=platform,
+            environment=settings_environment(config, evaluated, bucket, dataset_bucket.bucket_name),
             vpc_security_groups=security_groups)
-        self._grant(config, models, deployments, model_stacks, bucket, dataset_bucket, dataset_key)
+        self._grant(Naming.of(config), evaluated, models, bucket, dataset_bucket, dataset_key)
 
         self.workflow = EvaluationWorkflow(self, "Workflow", settings=settings, functions=self.functions,
                                            bucket=bucket, dataset_bucket=dataset_bucket, dataset_key=dataset_key,
@@ -65,7 +65,7 @@ class EvaluationStack(cdk.Stack):
                 self, "Schedule", schedule=events.Schedule.expression(settings.schedule),
                 description=f"fmkit {config.name}: scheduled evaluation run",
                 targets=[targets.SfnStateMachine(machine)])
-        self.alarms = EvaluationAlarms(self, "Alarms", environment=config.name, models=models,
+        self.alarms = EvaluationAlarms(self, "Alarms", environment=config.name, models=evaluated,
                                        min_scores=settings.min_scores, state_machine=machine,
                                        topic=platform.alarm_topic)
         acknowledge_evaluation(functions=self.functions, workflow=self.workflow, bucket=bucket,
@@ -76,9 +76,8 @@ class EvaluationStack(cdk.Stack):
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn,
                       description="Start a run: aws stepfunctions start-execution --state-machine-arn <arn>")
 
-    def _grant(self, config: EnvironmentConfig, models: list[str], deployments: Mapping[str, Any],
-               model_stacks: Mapping[str, cdk.Stack], bucket: s3.IBucket, dataset_bucket: s3.IBucket,
-               dataset_key: str) -> None:
+    def _grant(self, naming: Naming, evaluated: list[str], models: DeployedModels, bucket: s3.IBucket,
+               dataset_bucket: s3.IBucket, dataset_key: str) -> None:
         functions = self.functions
         # Exact actions instead of grant_read_write's s3:*Object*/List* and kms:*DataKey* wildcards.
         dataset_object = dataset_bucket.arn_for_objects(dataset_key)
@@ -93,15 +92,7 @@ class EvaluationStack(cdk.Stack):
         functions.summarize.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": ["runs/*"]}}))
-        functions.grant_endpoint_parameters(config, models)
+        functions.grant_endpoint_parameters(naming, evaluated)
         functions.grant_cloudwatch_metrics()
-        evaluate_role = functions.evaluate.role
-        for name, deployment in deployments.items():
-            if deployment.provider == "bedrock":
-                model_stacks["Bedrock"].grant_invoke(name, functions.evaluate.function)  # type: ignore[attr-defined]
-            elif deployment.provider == "sagemaker":
-                evaluate_role.add_managed_policy(
-                    model_stacks["SageMaker"].models[name].consumer_policy)  # type: ignore[attr-defined]
-            elif isinstance(deployment, GravitonDeployment) and deployment.server.api_key_secret_arn:
-                evaluate_role.add_to_policy(iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue"], resources=[deployment.server.api_key_secret_arn]))
+        for name in evaluated:
+            models.grant_invoke(name, functions.evaluate.function)

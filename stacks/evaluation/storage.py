@@ -6,18 +6,18 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from fmkit.config import EnvironmentConfig
 from stacks.common.buckets import encrypted_bucket_props
-from stacks.platform import PlatformStack
+from stacks.common.platform_resources import PlatformResources
 
 
 class EvaluationBucket(Construct):
-    """KMS-encrypted (platform key), TLS-only, access-logged; run results expire, datasets do not."""
+    """KMS-encrypted (platform key), TLS-only, access-logged; run results expire after
+    `results_retention_days`, datasets do not."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 platform: PlatformStack) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, results_retention_days: int,
+                 platform: PlatformResources) -> None:
         super().__init__(scope, construct_id)
-        retention = cdk.Duration.days(config.project.evaluation.results_retention_days)
+        retention = cdk.Duration.days(results_retention_days)
         self.bucket = s3.Bucket(
             self, "Bucket",
             **encrypted_bucket_props(key=platform.key, access_logs=platform.logs_bucket, log_prefix="s3/evaluation/"),

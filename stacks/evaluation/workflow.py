@@ -11,8 +11,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from fmkit.config.evaluation import EvaluationConfig
+from stacks.common.platform_resources import PlatformResources
 from stacks.evaluation.functions import EvaluationFunctions
-from stacks.platform import PlatformStack
 
 RUN_ID = "$$.Execution.Name"
 
@@ -22,7 +22,7 @@ class EvaluationWorkflow(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: EvaluationConfig,
                  functions: EvaluationFunctions, bucket: s3.IBucket, dataset_bucket: s3.IBucket,
-                 dataset_key: str, platform: PlatformStack) -> None:
+                 dataset_key: str, platform: PlatformResources) -> None:
         super().__init__(scope, construct_id)
         prepare = tasks.LambdaInvoke(
             self, "Prepare", lambda_function=functions.prepare.function, payload_response_only=True,

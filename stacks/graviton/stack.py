@@ -11,6 +11,7 @@ from fmkit.catalog.instances import get_instance
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.graviton import GravitonDeployment
 from stacks.common.discovery import publish_endpoint
+from stacks.common.naming import Naming
 from stacks.graviton.endpoint import GravitonEndpoint
 from stacks.graviton.model_store import ModelStore
 from stacks.platform import PlatformStack
@@ -33,7 +34,7 @@ class GravitonStack(cdk.Stack):
                                         config=config, platform=platform, store=self.store)
             payload = {"provider": "ec2-graviton", "base_url": endpoint.base_url,
                        "api_key_secret_arn": deployment.server.api_key_secret_arn}
-            publish_endpoint(endpoint, config, name, payload)
+            publish_endpoint(endpoint, Naming.of(config), name, payload)
             cdk.CfnOutput(endpoint, "BaseUrl", value=endpoint.base_url,
                           description=f"OpenAI-compatible base URL of {name}")
             cdk.CfnOutput(endpoint, "ConsumerSecurityGroupId",

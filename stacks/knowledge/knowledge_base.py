@@ -7,6 +7,7 @@ from constructs import Construct
 from fmkit.config import EnvironmentConfig
 from fmkit.config.knowledge import KnowledgeBaseConfig, embedding_dimensions
 from stacks.common.discovery import publish_knowledge_base
+from stacks.common.naming import Naming
 from stacks.knowledge.aurora import AuroraPgVectorStore
 from stacks.knowledge.bedrock_kb import BedrockKnowledgeBase
 from stacks.knowledge.bulk import BulkIngestion
@@ -34,7 +35,7 @@ class KnowledgeBase(Construct):
             assert isinstance(self.store, S3VectorsStore)  # guaranteed by knowledge-bedrock-kb-compatible
             self.bedrock = BedrockKnowledgeBase(self, "Bedrock", name=name, kb=kb, config=config,
                                                 source=self.source, store=self.store, platform=platform)
-            publish_knowledge_base(self, config, name, {
+            publish_knowledge_base(self, Naming.of(config), name, {
                 "mode": "bedrock-kb", "knowledge_base_id": self.bedrock.knowledge_base.attr_knowledge_base_id,
                 "function_name": None, "function_url": None,
             })
@@ -57,7 +58,7 @@ class KnowledgeBase(Construct):
                 self.schema.resource.node.add_dependency(dependency)
             for fn in (self.pipeline.ingest, self.bulk.item, self.query.handler):
                 fn.function.node.add_dependency(self.schema.resource)
-        publish_knowledge_base(self, config, name, {
+        publish_knowledge_base(self, Naming.of(config), name, {
             "mode": "pipeline", "function_name": self.query.function.function_name,
             "function_url": self.query.url.url,
         })

@@ -1,1 +1,1 @@
-"""SageMaker hosting (issue 4): one `SageMakerModel` construct per `provider: sagemaker` deployment."""
+"""SageMaker hosting: one `SageMakerModel` construct per `provider: sagemaker` deployment."""

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
+from stacks.common.deployed_models import attach_managed_policy
 from stacks.common.discovery import publish_endpoint
+from stacks.common.naming import Naming
+from stacks.common.platform_resources import PlatformResources
+from stacks.common.stack_env import stack_region
 from stacks.nag import acknowledge
-from stacks.platform import PlatformStack
 from stacks.sagemaker.alarms import EndpointAlarms
 from stacks.sagemaker.artifacts import model_artifacts, secret_environment
 from stacks.sagemaker.hosting import (
@@ -30,19 +34,19 @@ from stacks.sagemaker.names import pascal, sagemaker_name
 from stacks.sagemaker.role import ExecutionRole
 from stacks.sagemaker.scaling import EndpointScaling
 from stacks.sagemaker.storage import private_bucket
-from stacks.tagging import MandatoryTags, mandatory_tags, tag_deployment
 
 
 class SageMakerModel(Construct):
     """Role, model, endpoint (or inference component), scaling, alarms, outputs and discovery."""
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, deployment: SageMakerDeployment,
-                 config: EnvironmentConfig, platform: PlatformStack) -> None:
+                 naming: Naming, platform: PlatformResources) -> None:
         super().__init__(scope, construct_id)
         logical = pascal(name)
-        self.endpoint_name = sagemaker_name(config.project.name, config.name, name)
-        self.image = deployment.serving_image(config.region)
-        artifacts = model_artifacts(deployment, config.region)
+        region = stack_region(self)
+        self.endpoint_name = sagemaker_name(naming.project, naming.environment, name)
+        self.image = deployment.serving_image(region)
+        artifacts = model_artifacts(deployment, region)
         environment = {**artifacts.environment, **secret_environment(deployment)}
         self.execution = ExecutionRole(self, "Execution", image=self.image, artifacts=artifacts,
                                        endpoint_name=self.endpoint_name, key=platform.key, vpc=deployment.vpc)
@@ -83,30 +87,25 @@ class SageMakerModel(Construct):
         self.consumer_policy = self._consumer_policy(name, deployment, platform)
         payload: dict[str, Any] = {
             "provider": "sagemaker", "endpoint_name": self.endpoint_name,
-            "inference_component_name": self.hosting.component_name, "region": config.region,
+            "inference_component_name": self.hosting.component_name, "region": region,
         }
         if results is not None:  # async: where callers put requests and find results
             payload["async_input_s3_uri"] = results.s3_url_for_object(f"{ASYNC_INPUTS}/")
             payload["async_output_s3_uri"] = results.s3_url_for_object(f"{ASYNC_RESULTS}/")
-        publish_endpoint(self, config, name, payload)
-        self._outputs(logical, config.region)
-        tag_deployment(self, name, deployment, config)
-        # The MandatoryTags aspect sees only ITaggable; newer L1s (CfnInferenceComponent) are
-        # ITaggableV2, which Tags.of() covers — same keys, values and priority.
-        for key, value in mandatory_tags(config).items():
-            cdk.Tags.of(self).add(key, value, priority=MandatoryTags.PRIORITY)
+        publish_endpoint(self, naming, name, payload)
+        self._outputs(logical, region)
 
-    def _bucket(self, kind: str, logical: str, platform: PlatformStack) -> s3.Bucket:
+    def _bucket(self, kind: str, logical: str, platform: PlatformResources) -> s3.Bucket:
         return private_bucket(self, kind, key=platform.key, logs_bucket=platform.logs_bucket,
                               removal_policy=platform.removal_policy, logical_id=f"{logical}{kind}Bucket",
                               log_prefix=f"s3/{self.endpoint_name}-{kind.lower()}/")
 
-    def _topic(self, construct_id: str, display_name: str, platform: PlatformStack) -> sns.Topic:
+    def _topic(self, construct_id: str, display_name: str, platform: PlatformResources) -> sns.Topic:
         return sns.Topic(self, construct_id, display_name=display_name[:100], master_key=platform.key,
                          enforce_ssl=True)
 
     def _consumer_policy(self, name: str, deployment: SageMakerDeployment,
-                         platform: PlatformStack) -> iam.ManagedPolicy:
+                         platform: PlatformResources) -> iam.ManagedPolicy:
         actions = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
         if deployment.async_ is not None:
             actions = ["sagemaker:InvokeEndpointAsync"]
@@ -137,6 +136,15 @@ class SageMakerModel(Construct):
     @property
     def region(self) -> str:
         return cdk.Stack.of(self).region
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> None:
+        """Let a function or role of this kit call the endpoint (attaches the consumer policy)."""
+        attach_managed_policy(grantee, self.consumer_policy)
+
+    @property
+    def consumer_security_groups(self) -> Sequence[ec2.ISecurityGroup]:
+        """Callers reach the endpoint through the SageMaker runtime API: no security group."""
+        return ()
 
     def _outputs(self, logical: str, region: str) -> None:
         suffix = "async-invocations" if self.hosting.deployment.async_ else "invocations"

@@ -13,6 +13,13 @@ from fmkit.catalog.sagemaker_images import ContainerImage
 from stacks.nag import acknowledge
 from stacks.sagemaker.artifacts import ModelArtifacts
 
+# What SageMaker needs to attach an endpoint to the VPC (SageMaker developer guide, "Give
+# SageMaker AI hosted endpoints access to resources in your Amazon VPC").
+VPC_INTERFACE_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+                         "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission")
+VPC_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
+                        "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups")
+
 
 class ExecutionRole(Construct):
     """Least privilege: the artifact prefix, the image's ECR repository, its own log group."""
@@ -32,10 +39,6 @@ class ExecutionRole(Construct):
         ))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]))
-        acknowledge(self.role, "AwsSolutions-IAM5",
-                    "ecr:GetAuthorizationToken, cloudwatch:PutMetricData (namespace-conditioned) and the EC2 "
-                    "network-interface actions for VPC attachment have no resource-level permissions; image "
-                    "pulls are scoped to one repository", applies_to=["Resource::*"])
         if artifacts.bucket is not None:
             self._read_artifacts(stack, artifacts)
         log_group = (f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:"
@@ -59,8 +62,15 @@ class ExecutionRole(Construct):
             sid="EncryptVolumes", actions=["kms:CreateGrant"], resources=[key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ))
+        unscoped = ("ecr:GetAuthorizationToken (registry login) and cloudwatch:PutMetricData (conditioned on "
+                    "SageMaker's namespaces) have no resource-level permissions; image pulls are scoped to one "
+                    "repository")
         if vpc:
             self._vpc_access()
+            unscoped += ("; VPC attachment: " + ", ".join(VPC_DESCRIBE_ACTIONS) + " have no resource-level "
+                         "permissions, and " + ", ".join(VPC_INTERFACE_ACTIONS) + " act on the network interfaces "
+                         "SageMaker creates for the endpoint at deploy time (their ids are not known before)")
+        acknowledge(self.role, "AwsSolutions-IAM5", unscoped, applies_to=["Resource::*"])
         acknowledge(self.role, "AwsSolutions-IAM5",
                     "log streams are created by SageMaker with generated names inside this endpoint's "
                     "own log group", applies_to=[f"Resource::{log_group}:*"])
@@ -96,13 +106,7 @@ class ExecutionRole(Construct):
 
     def _vpc_access(self) -> None:
         self.role.add_to_policy(iam.PolicyStatement(
-            sid="AttachToVpc",
-            actions=["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                     "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-                     "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                     "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-            resources=["*"],
-        ))
+            sid="AttachToVpc", actions=[*VPC_INTERFACE_ACTIONS, *VPC_DESCRIBE_ACTIONS], resources=["*"]))
 
 
 def _cfn(bucket: s3.IBucket) -> s3.CfnBucket:

@@ -71,9 +71,11 @@ class EndpointScaling(Construct):
         if deployment.scales_to_zero and component is not None and hosting.component_name is not None:
             self._wake_from_zero(
                 "NoCapacityAlarm", f"{hosting.component_name}: a request found no model copy; scale out from zero",
+                # A standard-resolution (1-minute) metric: a shorter period would see no data.
+                # Sum: any request that found no copy in the minute wakes the component.
                 cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="NoCapacityInvocationFailures",
                                   dimensions_map={"InferenceComponentName": hosting.component_name},
-                                  statistic="Maximum", period=cdk.Duration.seconds(30)),
+                                  statistic="Sum", period=cdk.Duration.minutes(1)),
                 evaluation_periods=1)
         elif deployment.scales_to_zero and deployment.async_ is not None:
             self._wake_from_zero(

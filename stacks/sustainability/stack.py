@@ -15,8 +15,8 @@ from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
 from fmkit.estimate import estimate_environment
+from stacks.common.platform_resources import PlatformResources
 from stacks.nag import acknowledge
-from stacks.platform import PlatformStack
 from stacks.sustainability.athena import CarbonAnalytics
 from stacks.sustainability.export import EXPORT_REGION, CarbonExport
 from stacks.sustainability.queries import estimate_rows
@@ -24,7 +24,7 @@ from stacks.sustainability.queries import estimate_rows
 
 class SustainabilityStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 platform: PlatformStack, **kwargs: Any) -> None:
+                 platform: PlatformResources, **kwargs: Any) -> None:
         kwargs.setdefault("env", cdk.Environment(account=config.account, region=EXPORT_REGION))
         super().__init__(scope, construct_id, description=f"fmkit {config.name}: carbon data export + Athena",
                          **kwargs)
@@ -51,7 +51,7 @@ class SustainabilityStack(cdk.Stack):
         cdk.CfnOutput(self, "CompareQueryId",
                       value=analytics.queries["fmkit-carbon-measured-vs-estimated"].attr_named_query_id)
 
-    def _key_and_logs(self, config: EnvironmentConfig, platform: PlatformStack) -> tuple[kms.IKey, s3.IBucket]:
+    def _key_and_logs(self, config: EnvironmentConfig, platform: PlatformResources) -> tuple[kms.IKey, s3.IBucket]:
         """The platform's key and log bucket when co-located; otherwise this stack's own."""
         if config.region == EXPORT_REGION:
             return platform.key, platform.logs_bucket

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from fmkit.contracts.bedrock import guardrail_arn
 from fmkit.evaluate.adapters._aws import classify_aws_error
 from fmkit.evaluate.adapters.base import Deadline, InvocationError, RetryingAdapter, Stopwatch
 from fmkit.evaluate.records import ChatRequest, Completion
@@ -59,7 +60,7 @@ class BedrockAdapter(RetryingAdapter):
             kwargs["system"] = [{"text": request.system}]
         if self.guardrail_id is not None:
             kwargs["guardrailConfig"] = {
-                "guardrailIdentifier": self.guardrail_id,
+                "guardrailIdentifier": guardrail_arn(self.guardrail_id, sibling_arn=self.model_id),
                 "guardrailVersion": self.guardrail_version,
             }
         return kwargs

@@ -59,7 +59,9 @@ def _expected_stream_params(guardrail: bool = True) -> dict[str, Any]:
         "inferenceConfig": {"maxTokens": 64, "temperature": 0.0, "stopSequences": ["\n\n"]},
     }
     if guardrail:
-        params["guardrailConfig"] = {"guardrailIdentifier": "gr-1", "guardrailVersion": "3"}
+        # The ARN (built from the profile's account and region): the form the invoke policy names first.
+        params["guardrailConfig"] = {"guardrailIdentifier": "arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr-1",
+                                     "guardrailVersion": "3"}
     return params
 
 

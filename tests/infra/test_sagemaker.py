@@ -112,6 +112,7 @@ def test_dev_llm_wakes_from_zero_on_no_capacity_failures(default: dict[str, Temp
         {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
     alarm = one(dev, "AWS::CloudWatch::Alarm", "QwenChatScalingNoCapacity")
     assert alarm["MetricName"] == "NoCapacityInvocationFailures"
+    assert (alarm["Period"], alarm["Statistic"]) == (60, "Sum")  # a 1-minute metric: shorter periods see nothing
     assert alarm["Dimensions"] == [{"Name": "InferenceComponentName", "Value": "fmkit-demo-dev-qwen-chat-ic"}]
     assert alarm["AlarmActions"] == [{"Ref": step_id}]
 

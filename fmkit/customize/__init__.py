@@ -5,6 +5,8 @@
   (data format, arguments, settings) are importable without torch.
 - `source_archive`: that script packed as the job's `sourcedir.tar.gz`.
 - `sagemaker_job`: the `CreateTrainingJob` request (image resolved offline, spot + checkpoints).
+- `bedrock_job`: the Bedrock `CreateModelCustomizationJob` and `CreateProvisionedModelThroughput`
+  requests (tagged: neither has a CloudFormation type).
 - `gguf`: merged model → GGUF → quantized GGUF with llama.cpp's own tools, each with a sha256;
   the command lines are functions the cloud build renders.
 - `holdout` and `promotion`: per-item holdout scores from `fmkit eval`, and the gate that promotes

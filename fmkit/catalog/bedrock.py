@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, field_validator
 
+from fmkit.catalog import overlay
 from fmkit.catalog.regions import all_regions
 from fmkit.catalog.store import CatalogRecord, keyed, load_catalog
+from fmkit.catalog.unknown import BEDROCK_ID_RE, UnknownModel, unknown_model
 
 CATALOG_FILE = "bedrock_models.json"
 ALL_COMMERCIAL = "all-commercial"
@@ -101,6 +103,7 @@ _MODELS = TypeAdapter(dict[str, BedrockModel])
 def all_models() -> dict[str, BedrockModel]:
     data = load_catalog(CATALOG_FILE)
     rows = {mid: {"source": data["source"], **raw} for mid, raw in data["models"].items()}  # file source as default
+    rows.update({mid: dict(raw) for mid, raw in overlay.current().bedrock.items()})  # the project's own entries
     return dict(sorted(_MODELS.validate_python(rows).items()))
 
 
@@ -115,6 +118,10 @@ def get_model(model_id: str) -> BedrockModel | None:
 @cache
 def _profile_index() -> dict[str, tuple[BedrockModel, str]]:
     return {p.profile_id: (m, geo) for m in all_models().values() for geo, p in m.inference_profiles.items()}
+
+
+overlay.on_change(all_models.cache_clear)
+overlay.on_change(_profile_index.cache_clear)
 
 
 def suggest_model_ids(bad_id: str, n: int = 3) -> list[str]:
@@ -167,3 +174,14 @@ def foundation_model_arn(model_id: str, region: str) -> str:
 
 def inference_profile_arn(profile_id: str, region: str, account: str) -> str:
     return f"arn:aws:bedrock:{region}:{account}:inference-profile/{profile_id}"
+
+
+def catalog_retrieved() -> str:
+    return str(load_catalog(CATALOG_FILE)["retrieved"])
+
+
+def unknown_bedrock(model_id: str) -> UnknownModel:
+    """Message and way forward for a Bedrock model id the catalog lacks."""
+    return unknown_model("Bedrock", model_id, [*all_models(), *_profile_index()], well_formed=BEDROCK_ID_RE,
+                         retrieved=catalog_retrieved(), catalog_section="bedrock_catalog",
+                         refresh_script="scripts/refresh_bedrock_catalog.py")

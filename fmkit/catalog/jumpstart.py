@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
+from fmkit.catalog import overlay
 from fmkit.catalog.store import CatalogRecord, load_catalog
 
 CATALOG_FILE = "jumpstart_models.json"
@@ -55,7 +56,12 @@ _MODELS = TypeAdapter(dict[str, JumpStartModel])
 
 @cache
 def all_jumpstart_models() -> dict[str, JumpStartModel]:
-    return dict(sorted(_MODELS.validate_python(load_catalog(CATALOG_FILE)["models"]).items()))
+    rows = dict(load_catalog(CATALOG_FILE)["models"])
+    rows.update({mid: dict(raw) for mid, raw in overlay.current().jumpstart.items()})  # the project's own entries
+    return dict(sorted(_MODELS.validate_python(rows).items()))
+
+
+overlay.on_change(all_jumpstart_models.cache_clear)
 
 
 def get_jumpstart_model(model_id: str) -> JumpStartModel | None:
@@ -74,3 +80,7 @@ def artifact_uri(model: JumpStartModel | str, region: str) -> str:
     if region not in m.regions:
         raise ValueError(f"JumpStart model {m.model_id} is not hosted in {region}")
     return f"s3://{m.artifact_bucket.format(region=region)}/{m.artifact_prefix}"
+
+
+def catalog_retrieved() -> str:
+    return str(load_catalog(CATALOG_FILE)["retrieved"])

@@ -13,6 +13,7 @@ from rich.console import Console
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, load_or_exit, out, print_problems
 from fmkit.estimate import estimate_environment
 from fmkit.estimate.render import render_json, render_markdown, render_table
+from fmkit.selection.recommend import graviton_alternatives
 
 EXIT_OVER_BUDGET = 1
 WIDE = 150
@@ -42,7 +43,7 @@ def plan(
         raise typer.Exit(EXIT_CONFIG)
     if output is Format.table:
         print_problems(loaded.warnings, Path.cwd())
-    estimates = [estimate_environment(loaded.environments[n]) for n in names]
+    estimates = [estimate_environment(loaded.environments[n], alternatives=graviton_alternatives) for n in names]
     if output is Format.json:
         sys.stdout.write(render_json(estimates) + "\n")
     elif output is Format.markdown:

@@ -43,6 +43,11 @@ class DeploymentBase(Strict):
     )
     owner: str | None = Field(default=None, description="Overrides the project owner tag for this model.")
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Extra tags for its resources.")
+    license_ack: str | None = Field(
+        default=None, min_length=10,
+        description="Why the model's restricted license (or unknown license) is fine for this project, "
+        "e.g. 'Llama 3.2 license: under 700M MAU, AUP reviewed by legal 2026-11'.",
+    )
     expected_traffic: ExpectedTraffic | None = None
 
     def capacity_bounds(self) -> tuple[int, int]:

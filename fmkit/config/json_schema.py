@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from fmkit.config.catalog_overlay import CatalogEntry
 from fmkit.config.deployments import Deployment
 from fmkit.config.environment import EnvironmentFile
 from fmkit.config.project import ProjectConfig
@@ -21,9 +22,11 @@ def file_schemas() -> dict[str, dict[str, Any]]:
         "project.schema.json": ProjectConfig.model_json_schema(),
         "environment.schema.json": EnvironmentFile.model_json_schema(),
         "model.schema.json": TypeAdapter(Deployment).json_schema(),
+        "catalog.schema.json": CatalogEntry.model_json_schema(by_alias=True),
     }
     titles = {"project.schema.json": "fmkit project.yaml", "environment.schema.json": "fmkit environment file",
-              "model.schema.json": "fmkit model deployment file"}
+              "model.schema.json": "fmkit model deployment file",
+              "catalog.schema.json": "fmkit catalog entry (model_configs/catalog/<id>.yaml)"}
     for name, schema in schemas.items():
         schema["$schema"] = SCHEMA_DIALECT
         schema["title"] = titles[name]

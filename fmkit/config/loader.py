@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fmkit.catalog import overlay
 from fmkit.config.base import NAME_RE
+from fmkit.config.catalog_overlay import read_catalog_overlay
 from fmkit.config.diagnostics import did_you_mean, problems_from_validation
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.errors import ConfigError, ConfigProblem, Location
@@ -40,6 +42,7 @@ class LoadedConfig:
     root: Path
     environments: dict[str, EnvironmentConfig]
     warnings: list[ConfigProblem] = field(default_factory=list)
+    catalog: overlay.Overlay = overlay.EMPTY  # the project's own catalog entries (model_configs/catalog/)
 
     def environment(self, name: str) -> EnvironmentConfig:
         if name not in self.environments:
@@ -99,6 +102,9 @@ def load_config(root: Path | str, rules: RuleSet | None = None) -> LoadedConfig:
         raise ConfigError([ConfigProblem(Location(root, 1, 1), "config directory does not exist",
                                          "pass --config-dir pointing at model_configs/")])
     problems: list[ConfigProblem] = []
+    # The project's catalog entries first: schema validators and rules look models up in the catalog.
+    catalog = read_catalog_overlay(root, problems)
+    overlay.activate(catalog)
     files = _read_files(root, problems)
     problems += _cross_file_problems(files.envs, files.models, list(files.env_files))
     environments: dict[str, EnvironmentConfig] = {}
@@ -112,7 +118,7 @@ def load_config(root: Path | str, rules: RuleSet | None = None) -> LoadedConfig:
     if problems:
         raise ConfigError(problems + warnings)
     unique_warnings = sorted(set(warnings), key=ConfigProblem.sort_key)
-    return LoadedConfig(root, environments, unique_warnings)
+    return LoadedConfig(root, environments, unique_warnings, catalog)
 
 
 def _read_files(root: Path, problems: list[ConfigProblem]) -> ConfigFiles:

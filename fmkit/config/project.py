@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from fmkit.config.base import Name, Strict, TagKey, TagValue, check_tag_value, config_error
@@ -15,6 +17,12 @@ class ProjectConfig(Strict):
     owner: str = Field(description="Team or person accountable (the mandatory owner tag).")
     cost_center: str = Field(description="Cost center (the mandatory cost-center tag).")
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Extra tags on every resource.")
+    usage: Literal["commercial", "internal", "research"] = Field(
+        default="commercial",
+        description="How the project uses its models: a model whose license does not allow it is an error "
+        "(commercial: a product or service; internal: a company's own use, still commercial for most licenses; "
+        "research: non-commercial research only).",
+    )
     carbon_policy: CarbonPolicy = Field(default_factory=CarbonPolicy)
     budget: Budget = Field(default_factory=Budget)
     carbon: CarbonBudget = Field(default_factory=CarbonBudget)

@@ -106,18 +106,19 @@ class DeploymentEstimate:
 class Recommendation:
     """A cheaper or lower-carbon alternative, with what it changes (negative delta = saving)."""
 
-    kind: str  # "instance" | "region"
+    kind: str  # "instance" | "provider" (serve it elsewhere) | "region"
     target: str  # deployment name, or the environment name for a region move
     current: str
     proposed: str
     usd_delta: float
     kg_co2e_delta: float
     reason: str
+    command: str | None = None  # a ready command that applies it (e.g. `fmkit models add …`)
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "target": self.target, "current": self.current, "proposed": self.proposed,
                 "usd_month_delta": round(self.usd_delta, 2), "kg_co2e_month_delta": round(self.kg_co2e_delta, 3),
-                "reason": self.reason}
+                "reason": self.reason, "command": self.command}
 
 
 @dataclass(frozen=True)

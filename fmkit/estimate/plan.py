@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from fmkit.catalog import bedrock as bedrock_catalog
-from fmkit.catalog.instances import get_instance
+from fmkit.catalog.instances import InstanceSpec, get_instance
+from fmkit.catalog.jumpstart import get_jumpstart_model
 from fmkit.catalog.regions import all_regions
+from fmkit.catalog.sagemaker_images import ImageError, resolve_image
 from fmkit.config.deployment_base import DeploymentBase
 from fmkit.config.deployments import BedrockDeployment, Deployment, GravitonDeployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
@@ -20,7 +24,7 @@ from fmkit.estimate.model import (
     Recommendation,
     total,
 )
-from fmkit.estimate.recommend import recommend_instance, recommend_region
+from fmkit.estimate.recommend import InstanceFilter, recommend_instance, recommend_region
 
 # ASSUMPTIONS for knowledge-base queries (see docs/carbon.md): one retrieval per generation request,
 # served by a 512 MB arm64 Lambda in ~0.5 s.
@@ -139,14 +143,51 @@ def _region_totals(env: EnvironmentConfig, region: str) -> tuple[float, float] |
     return fp.kg_co2e.expected, fp.usd.expected
 
 
-def recommendations(env: EnvironmentConfig) -> list[Recommendation]:
+def runs_on(dep: SageMakerDeployment | GravitonDeployment, region: str) -> InstanceFilter:
+    """Instances the deployment can really be moved to: a Graviton deployment stays on Graviton; a
+    SageMaker model needs a GPU if its container is CUDA-only, an instance its JumpStart entry lists,
+    and a serving image for that instance in the region (the checks `fmkit validate` makes)."""
+    if isinstance(dep, GravitonDeployment):
+        return lambda spec: spec.is_graviton
+    jumpstart = dep.source.jumpstart
+    entry = get_jumpstart_model(jumpstart.model_id) if jumpstart is not None else None
+
+    def allowed(spec: InstanceSpec) -> bool:
+        if dep.needs_gpu() and not spec.has_gpu:
+            return False
+        if entry is not None and entry.supported_instance_types and spec.name not in entry.supported_instance_types:
+            return False
+        try:
+            resolve_image(dep.image_source(), spec.name, region, serverless=False)
+        except ImageError:
+            return False
+        return True
+    return allowed
+
+
+def instance_recommendations(env: EnvironmentConfig) -> list[Recommendation]:
+    """A smaller or Graviton instance each self-hosted deployment can run on, where it lowers CO2e."""
     out = []
     for name, dep in sorted(env.enabled_models().items()):
-        serverless = isinstance(dep, SageMakerDeployment) and dep.serverless is not None
-        if not isinstance(dep, BedrockDeployment) and dep.instance_type and not serverless:
-            rec = recommend_instance(name, dep.provider, dep.instance_type, env.region, instance_load(dep))
-            if rec is not None:
-                out.append(rec)
+        if not isinstance(dep, SageMakerDeployment | GravitonDeployment):
+            continue
+        if isinstance(dep, SageMakerDeployment) and dep.serverless is not None:
+            continue
+        rec = recommend_instance(name, dep.provider, dep.instance_type, env.region, instance_load(dep),
+                                 allowed=runs_on(dep, env.region))
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+Alternatives = Callable[[EnvironmentConfig], Sequence[Recommendation]]
+
+
+def recommendations(env: EnvironmentConfig, alternatives: Alternatives | None = None) -> list[Recommendation]:
+    """Instance moves, `alternatives` (e.g. serving a GPU model on Graviton instead), then a region move."""
+    out = instance_recommendations(env)
+    if alternatives is not None:
+        out += alternatives(env)
     regions = sorted(r for r in coeff_regions() if r in all_regions())
     rec = recommend_region(env.name, env.region, regions, bedrock_catalog.geo_for_region,
                            lambda r: _region_totals(env, r))
@@ -157,7 +198,9 @@ def coeff_regions() -> list[str]:
     return sorted(r for r in all_regions() if grid_g_per_kwh(r) is not None)
 
 
-def estimate_environment(env: EnvironmentConfig, *, with_recommendations: bool = True) -> EnvironmentEstimate:
+def estimate_environment(env: EnvironmentConfig, *, with_recommendations: bool = True,
+                         alternatives: Alternatives | None = None) -> EnvironmentEstimate:
+    """Every item's footprint, budgets, and recommendations (`alternatives` adds provider moves)."""
     items = tuple(estimate_items(env))
     footprint = Footprint()
     for item in items:
@@ -169,6 +212,7 @@ def estimate_environment(env: EnvironmentConfig, *, with_recommendations: bool =
         budgets.append(BudgetCheck("kg_co2e", env.project.carbon.monthly_kg_co2e, footprint.kg_co2e.expected))
     return EnvironmentEstimate(
         env=env.name, region=env.region, grid_g_co2e_per_kwh=grid_g_per_kwh(env.region), items=items,
-        recommendations=tuple(recommendations(env)) if with_recommendations else (), budgets=tuple(budgets),
+        recommendations=tuple(recommendations(env, alternatives)) if with_recommendations else (),
+        budgets=tuple(budgets),
     )
 

@@ -32,12 +32,20 @@ def fits(spec: InstanceSpec, load: InstanceLoad, quant: str | None) -> bool:
     return speed.expected * batch_factor(spec) * peak_max >= load.demand_tps.expected
 
 
-def candidates(current: InstanceSpec, region: str, load: InstanceLoad) -> list[tuple[InstanceSpec, str | None]]:
-    """(instance, quantization) pairs that fit: Graviton of the same service, then smaller same-family."""
+InstanceFilter = Callable[[InstanceSpec], bool]
+
+
+def candidates(current: InstanceSpec, region: str, load: InstanceLoad,
+               allowed: InstanceFilter | None = None) -> list[tuple[InstanceSpec, str | None]]:
+    """(instance, quantization) pairs that fit: Graviton of the same service, then smaller same-family.
+
+    `allowed` keeps only instances the deployment can really run on (its container's images and
+    the model's supported instance types), so a recommendation never leads to an invalid config.
+    """
     catalog = all_instances("sagemaker" if current.is_sagemaker else "ec2")
     out: list[tuple[InstanceSpec, str | None]] = []
     for spec in catalog.values():
-        if region not in spec.regions or spec.name == current.name:
+        if region not in spec.regions or spec.name == current.name or (allowed is not None and not allowed(spec)):
             continue
         if spec.is_graviton and fits(spec, load, GRAVITON_QUANTIZATION):
             out.append((spec, GRAVITON_QUANTIZATION))
@@ -52,14 +60,14 @@ def _cheaper_greener(a: DeploymentEstimate) -> tuple[float, float]:
 
 
 def recommend_instance(name: str, kind: str, instance_type: str, region: str, load: InstanceLoad,
-                       *, graviton_only: bool = False) -> Recommendation | None:
+                       *, graviton_only: bool = False, allowed: InstanceFilter | None = None) -> Recommendation | None:
     """The lowest-carbon fitting alternative to an x86/GPU instance (Graviton first), if it lowers CO2e."""
     current = get_instance(instance_type)
     if current is None or current.is_graviton or load.params_billion is None:
         return None
     baseline = self_hosted(name, kind, instance_type, region, load)
     options = []
-    for spec, quant in candidates(current, region, load):
+    for spec, quant in candidates(current, region, load, allowed):
         alt_load = InstanceLoad(load.profile, load.demand_tps, load.params_billion, quant, load.standby_instances)
         options.append((self_hosted(name, kind, spec.name, region, alt_load), spec, quant))
     graviton = [o for o in options if o[1].is_graviton]

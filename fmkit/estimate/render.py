@@ -57,9 +57,10 @@ def _title(est: EnvironmentEstimate) -> str:
 
 
 def _recommendation(rec: Recommendation) -> str:
-    what = "deployment" if rec.kind == "instance" else "environment"
+    what = "environment" if rec.kind == "region" else "deployment"
+    run = f"; run `{rec.command}`" if rec.command else ""
     return (f"{what} {rec.target}: {rec.current} → {rec.proposed}: {rec.usd_delta:+,.2f} $/month, "
-            f"{rec.kg_co2e_delta:+,.2f} kg CO2e/month — {rec.reason}")
+            f"{rec.kg_co2e_delta:+,.2f} kg CO2e/month — {rec.reason}{run}")
 
 
 def _budget(check: BudgetCheck) -> str:

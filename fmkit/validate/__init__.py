@@ -18,6 +18,7 @@ from fmkit.validate import (
     evaluation,  # noqa: F401
     graviton,  # noqa: F401
     knowledge,  # noqa: F401
+    licensing,  # noqa: F401
     sagemaker,  # noqa: F401
 )
 from fmkit.validate.registry import RULES, Finding, rule, run_rules

@@ -33,10 +33,8 @@ def bedrock_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
             yield Finding(path, f"'{model.model_id}' is an inference profile id, not a model id",
                           f"write model_id: {profile_of.model_id} and choose the profile with cross_region")
             continue
-        close = catalog.suggest_model_ids(model.model_id, n=1)
-        hint = (f"did you mean '{close[0]}'?" if close
-                else "known models are listed in fmkit/catalog/data/bedrock_models.json")
-        yield Finding(path, f"unknown Bedrock model '{model.model_id}'", hint)
+        why = catalog.unknown_bedrock(model.model_id)
+        yield Finding(path, why.message, why.hint)
 
 
 @rule("bedrock-model-in-region")

@@ -13,8 +13,9 @@ from fmkit.catalog.instances import get_instance
 from fmkit.config.deployments import BedrockDeployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.estimate.carbon import grid_g_per_kwh
-from fmkit.estimate.plan import estimate_environment, instance_load
+from fmkit.estimate.plan import estimate_environment, instance_load, runs_on
 from fmkit.estimate.recommend import recommend_instance
+from fmkit.selection.recommend import disable_hint, graviton_alternative
 from fmkit.validate.registry import Finding, rule
 
 
@@ -30,22 +31,29 @@ def carbon_graviton_fits(env: EnvironmentConfig) -> Iterator[Finding]:
     policy = env.project.carbon_policy
     if severity is None or not policy.prefer_graviton:
         return
+    exempt = "or list '{name}' in carbon_policy.exempt_models with a reason"
     for name, dep in sorted(env.enabled_models().items()):
         if isinstance(dep, BedrockDeployment) or (isinstance(dep, SageMakerDeployment) and dep.serverless is not None):
             continue
         spec = get_instance(dep.instance_type)
         if spec is None or spec.is_graviton or name in policy.exempt_models:
             continue
-        rec = recommend_instance(name, dep.provider, spec.name, env.region, instance_load(dep), graviton_only=True)
-        if rec is None:
+        rec = recommend_instance(name, dep.provider, spec.name, env.region, instance_load(dep), graviton_only=True,
+                                 allowed=runs_on(dep, env.region))
+        if rec is not None:
+            yield Finding(("models", name, "instance_type"),
+                          f"[{env.name}] {spec.name} ({spec.arch}) where Graviton {rec.proposed} fits the model: "
+                          f"{rec.kg_co2e_delta:+.1f} kg CO2e/month, {rec.usd_delta:+.2f} $/month",
+                          f"use instance_type: {rec.proposed}, {exempt.format(name=name)}", severity)
             continue
-        yield Finding(
-            ("models", name, "instance_type"),
-            f"[{env.name}] {spec.name} ({spec.arch}) where Graviton {rec.proposed} fits the model: "
-            f"{rec.kg_co2e_delta:+.1f} kg CO2e/month, {rec.usd_delta:+.2f} $/month",
-            f"use instance_type: {rec.proposed}, or list '{name}' in carbon_policy.exempt_models with a reason",
-            severity,
-        )
+        alternative = graviton_alternative(name, dep, env) if isinstance(dep, SageMakerDeployment) else None
+        if alternative is not None:
+            yield Finding(("models", name, "instance_type"),
+                          f"[{env.name}] {spec.name} ({spec.arch}, CUDA-only container) where the same model on "
+                          f"Graviton ({alternative.proposed}) serves the expected load: "
+                          f"{alternative.kg_co2e_delta:+.1f} kg CO2e/month, {alternative.usd_delta:+.2f} $/month",
+                          f"run `{alternative.command}`, then {disable_hint(name, env.name)}; "
+                          f"{exempt.format(name=name)}", severity)
 
 
 @rule("carbon-grid-intensity")

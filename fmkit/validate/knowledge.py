@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmkit.catalog.bedrock import get_model, suggest_model_ids
+from fmkit.catalog.bedrock import get_model, unknown_bedrock
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig, SageMakerEmbedding, embedding_dimensions
 from fmkit.validate.registry import DocPath, Finding, rule
@@ -34,10 +34,8 @@ def _bedrock(env: EnvironmentConfig) -> Iterator[tuple[str, BedrockEmbedding]]:
 def embedding_model_exists(env: EnvironmentConfig) -> Iterator[Finding]:
     for name, embedding in _bedrock(env):
         if get_model(embedding.model_id) is None:
-            close = suggest_model_ids(embedding.model_id)
-            yield Finding(_path(name, "embedding", "model_id"),
-                          f"'{embedding.model_id}' is not in the Bedrock catalog",
-                          f"did you mean '{close[0]}'?" if close else "e.g. amazon.titan-embed-text-v2:0")
+            why = unknown_bedrock(embedding.model_id)
+            yield Finding(_path(name, "embedding", "model_id"), why.message, why.hint)
 
 
 @rule("knowledge-embedding-model-is-embedding")

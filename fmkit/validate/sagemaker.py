@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fmkit.catalog.instances import get_instance, suggest_instance_types
-from fmkit.catalog.jumpstart import JumpStartModel, get_jumpstart_model, suggest_jumpstart_ids
-from fmkit.catalog.sagemaker_hosting import GPU_ONLY_FRAMEWORKS, has_local_nvme
+from fmkit.catalog.jumpstart import JumpStartModel, all_jumpstart_models, catalog_retrieved, get_jumpstart_model
+from fmkit.catalog.sagemaker_hosting import has_local_nvme
 from fmkit.catalog.sagemaker_images import ImageError, is_gpu_instance
+from fmkit.catalog.unknown import JUMPSTART_ID_RE, unknown_model
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.providers.sagemaker import SageMakerDeployment
 from fmkit.validate.registry import DocPath, Finding, rule
@@ -23,10 +24,7 @@ def _jumpstart(model: SageMakerDeployment) -> JumpStartModel | None:
 
 
 def _needs_gpu(model: SageMakerDeployment) -> bool:
-    entry = _jumpstart(model)
-    if entry is not None:
-        return entry.requires_gpu
-    return model.source.container is not None and model.source.container.framework in GPU_ONLY_FRAMEWORKS
+    return model.needs_gpu()
 
 
 @rule("sagemaker-jumpstart-model-known")
@@ -38,11 +36,10 @@ def jumpstart_model_known(env: EnvironmentConfig) -> Iterator[Finding]:
         path: DocPath = ("models", name, "source", "jumpstart")
         entry = get_jumpstart_model(source.model_id)
         if entry is None:
-            close = suggest_jumpstart_ids(source.model_id)
-            yield Finding((*path, "model_id"),
-                          f"unknown JumpStart model '{source.model_id}'",
-                          f"did you mean '{close[0]}'?" if close
-                          else "supported ids: fmkit/catalog/data/jumpstart_models.json")
+            why = unknown_model("JumpStart", source.model_id, all_jumpstart_models(), well_formed=JUMPSTART_ID_RE,
+                                retrieved=catalog_retrieved(), catalog_section="jumpstart_catalog",
+                                refresh_script="scripts/refresh_jumpstart_catalog.py")
+            yield Finding((*path, "model_id"), why.message, why.hint)
         elif source.version is not None and source.version != entry.version:
             yield Finding((*path, "version"),
                           f"the catalog snapshot has {source.model_id} version {entry.version}, not {source.version}",

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from fmkit.catalog.jumpstart import get_jumpstart_model
+from fmkit.catalog.sagemaker_hosting import GPU_ONLY_FRAMEWORKS
 from fmkit.catalog.sagemaker_images import ContainerImage, ImageSource, resolve_image
 from fmkit.config.base import Name, Strict, config_error
 from fmkit.config.deployment_base import CapacityChange, DeploymentBase
@@ -267,6 +269,14 @@ class SageMakerDeployment(DeploymentBase):
     def capacity_schedule(self) -> tuple[CapacityChange, ...]:
         scaling = self.autoscaling
         return () if scaling is None else tuple(CapacityChange(a.cron, a.min, a.max) for a in scaling.schedule)
+
+    def needs_gpu(self) -> bool:
+        """The serving container ships CUDA builds only (TGI, LMI, vLLM), or the JumpStart model says so."""
+        jumpstart, container = self.source.jumpstart, self.source.container
+        if jumpstart is not None:
+            entry = get_jumpstart_model(jumpstart.model_id)
+            return entry is not None and entry.requires_gpu
+        return container is not None and container.framework in GPU_ONLY_FRAMEWORKS
 
     def image_source(self) -> ImageSource:
         """The model source as the image catalog takes it."""

@@ -51,9 +51,18 @@ def only(tmp_path: Path, files: dict[str, str | None]) -> tuple[str, str, str | 
 # --- rules ------------------------------------------------------------------------------
 
 def test_rule_bedrock_model_known(tmp_path: Path) -> None:
+    """A well-formed id the catalog lacks is likely newer than the catalog: say how to record it."""
     where, message, hint, rule = only(tmp_path, {"models/chat.yaml": model("model_id: amazon.nova-lite-v2:0")})
     assert (where, rule) == ("models/chat.yaml:2:11", "bedrock-model-known")
-    assert message == "unknown Bedrock model 'amazon.nova-lite-v2:0'"
+    assert message == "'amazon.nova-lite-v2:0' is not in fmkit's Bedrock catalog (retrieved 2026-11-22)"
+    assert hint is not None and "did you mean" not in hint
+    assert "model_configs/catalog/<id>.yaml" in hint and "'bedrock_catalog' section" in hint
+    assert "scripts/refresh_bedrock_catalog.py" in hint
+
+
+def test_rule_bedrock_model_known_suggests_a_close_id_for_a_malformed_one(tmp_path: Path) -> None:
+    _, message, hint, _ = only(tmp_path, {"models/chat.yaml": model("model_id: amazon.nova-lite")})
+    assert "is not in fmkit's Bedrock catalog" in message
     assert hint == f"did you mean '{NOVA}'?"
 
 

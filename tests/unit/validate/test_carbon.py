@@ -32,7 +32,11 @@ def test_rule_carbon_graviton_fits(tmp_path: Path) -> None:
     [warning] = [w for w in loaded.warnings if w.rule == "carbon-graviton-fits"]
     assert warning.severity == "warning"
     assert warning.location.file.name == "qwen.yaml" and warning.location.line == 3  # the instance_type line
-    assert "ml.c7g.2xlarge" in warning.message and "exempt_models" in (warning.hint or "")
+    # A CUDA-only container cannot move to a Graviton SageMaker instance: the advice is the same model on
+    # Graviton EC2, as the command that writes it (tests/unit/selection checks that it validates).
+    assert "ml.c7g" not in warning.message and "ec2-graviton" in warning.message
+    assert "fmkit models add qwen2.5-7b-instruct --as qwen-graviton --provider ec2-graviton" in (warning.hint or "")
+    assert "exempt_models" in (warning.hint or "")
 
     with pytest.raises(ConfigError) as exc:
         load(tmp_path / "enforce", {"project.yaml": project("{mode: enforce}"), "models/qwen.yaml": QWEN_G5})

@@ -56,7 +56,9 @@ def test_rule_knowledge_embedding_model_exists(tmp_path: Path) -> None:
     location, message, hint, rule = only(problems(tmp_path, "embedding: {model_id: amazon.titan-embed-text-v3:0}"))
     assert rule == "knowledge-embedding-model-exists"
     assert location == "project.yaml:6:27"
-    assert "not in the Bedrock catalog" in message and hint == "did you mean 'amazon.titan-embed-text-v2:0'?"
+    assert "not in fmkit's Bedrock catalog" in message and hint is not None and "model_configs/catalog" in hint
+    _, _, hint, _ = only(problems(tmp_path, "embedding: {model_id: amazon.titan-embed-text}"))
+    assert hint == "did you mean 'amazon.titan-embed-text-v2:0'?"
 
 
 def test_rule_knowledge_embedding_model_is_embedding(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ account and region, minimal platform resources and names, cdk-nag when asked."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,6 @@ def acknowledged(outdir: Path) -> list[tuple[str, str, str]]:
                   for v in plugin["suppressedViolations"] for c in v["violatingConstructs"])
 
 
-def statements_by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def statements_by_sid(policy: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Statements of an IAM policy resource, by Sid (`#<index>` for those without)."""
     return {s.get("Sid", f"#{i}"): s for i, s in enumerate(policy["Properties"]["PolicyDocument"]["Statement"])}

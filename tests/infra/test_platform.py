@@ -108,3 +108,21 @@ def test_vpc_egress_none_uses_endpoints_and_no_nat(tmp_path: Path, synth_environ
     template.has_resource_properties("AWS::EC2::FlowLog", {"LogDestinationType": "s3"})
     subnets = template.find_resources("AWS::EC2::Subnet")
     assert len(subnets) == 2  # isolated subnets only, across two AZs
+
+
+def test_platform_hands_capabilities_its_resources_and_names(tmp_path: Path) -> None:
+    """What capability constructs receive: the platform's own key, bucket, topic and retention, a
+    VPC that exists only once one of them asks, and the environment's names."""
+    import aws_cdk as cdk
+
+    from stacks.common.naming import Naming
+    from stacks.platform import PlatformStack
+
+    stack = PlatformStack(cdk.App(), "P", config=load_env(tmp_path, {}))
+    resources = stack.resources
+    assert (resources.key, resources.logs_bucket, resources.alarm_topic) == (
+        stack.key, stack.logs_bucket, stack.alarm_topic)
+    assert resources.log_retention == stack.log_retention and resources.removal_policy == cdk.RemovalPolicy.RETAIN
+    assert stack.naming == Naming(project="demo", environment="dev", prefix="demo-dev")
+    Template.from_stack(stack).resource_count_is("AWS::EC2::VPC", 0)
+    assert resources.vpc is stack.vpc

@@ -3,7 +3,7 @@
 
     npx cdk synth                 # every environment in model_configs/
     npx cdk synth -c env=dev      # just dev
-    npx cdk deploy -c env=prod --all
+    npx cdk deploy -c env=prod 'prod/*'   # stacks inside a Stage are selected by path pattern
     -c config_dir=DIR             # another config directory (default: model_configs)
 """
 

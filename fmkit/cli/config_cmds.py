@@ -43,7 +43,8 @@ def show(
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buffer = io.StringIO()
-    yaml.dump(resolved.model_dump(mode="json"), buffer)
+    # YAML keys (`async`, not `async_`) and no nulls: the output loads back as config files.
+    yaml.dump(resolved.model_dump(mode="json", by_alias=True, exclude_none=True), buffer)
     out.print(f"# resolved config of environment '{env}' ({config_dir})", markup=False)
     out.print(buffer.getvalue().rstrip(), markup=False)
 

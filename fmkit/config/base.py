@@ -20,7 +20,7 @@ TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 def config_error(message: str, hint: str | None = None) -> PydanticCustomError:

@@ -178,8 +178,12 @@ def _pydantic_error(err: ErrorDetails, site: _Site) -> Explanation:
     """Any other pydantic error: its own message, with a hint for the shapes YAML gets wrong most."""
     kind = err["type"]
     hint = None
-    if kind == "string_type" and isinstance(err.get("input"), int | float):
+    value = err.get("input")
+    if kind == "string_type" and isinstance(value, int | float):
         hint = "quote the value so YAML reads it as text, e.g. \"012345678901\""
+    elif kind in ("int_type", "float_type", "bool_type") and isinstance(value, str):
+        # Strict typing: a quoted "2" is text, not a number (and "true" is not a boolean).
+        hint = f"write {value.strip()} without quotes: quoted values are text"
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
         hint = "write a mapping of 'key: value' lines here"
     elif kind == "list_type":

@@ -169,11 +169,27 @@ def _validate_environment(
         problems += problems_from_validation(exc, resolved.data, resolved.source, EnvironmentConfig,
                                              files.prefixes)
         return None
+    warnings += _idle_overlays(env, env_doc)
     for rule_id, finding in rules(env) if rules is not None else ():  # schema only without rules
         loc = resolved.source.locate(finding.path) or Location(files.env_files[name], 1, 1)
         problem = ConfigProblem(loc, finding.message, finding.hint, finding.severity, rule_id)
         (warnings if finding.severity == "warning" else problems).append(problem)
     return env
+
+
+def _idle_overlays(env: EnvironmentConfig, env_doc: SourceDoc) -> list[ConfigProblem]:
+    """Overlays of models the environment does not deploy change nothing: say so, it is usually a slip."""
+    overlays = env_doc.data.get("models")
+    found = []
+    for name in overlays if isinstance(overlays, dict) else ():
+        model = env.models.get(name)
+        if model is not None and model.environments is not None and env.name not in model.environments:
+            loc = env_doc.source.keys.get(("models", name)) or Location(env_doc.file, 1, 1)
+            found.append(ConfigProblem(
+                loc, f"the overlay of '{name}' changes nothing: {name} is not deployed in {env.name} "
+                f"(environments: {', '.join(model.environments)})",
+                f"add {env.name} to environments in models/{name}.yaml, or remove this overlay", "warning"))
+    return found
 
 
 def _cross_file_problems(

@@ -146,6 +146,12 @@ CASES: list[tuple[str, dict[str, str | None], str, str]] = [
     ("duplicate-key", {"models/m.yaml": "provider: bedrock\nmodel_id: a\nmodel_id: b\n"},
      "models/m.yaml:3:1", "duplicate key"),
     ("empty-file", {"models/m.yaml": ""}, "models/m.yaml:1:1", "file is empty"),
+    ("quoted-number", {"models/m.yaml": "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\n"
+                                         "expected_traffic: {requests_per_day: \"2000\", mean_input_tokens: 10, "
+                                         "mean_output_tokens: 10}\n"},
+     "models/m.yaml:3:38", "write 2000 without quotes: quoted values are text"),
+    ("quoted-boolean", {"models/m.yaml": "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\nenabled: \"true\"\n"},
+     "models/m.yaml:3:10", "write true without quotes"),
     ("comments-only-file", {"models/m.yaml": "# nothing here\n"}, "models/m.yaml:1:1", "file is empty"),
     ("top-level-list", {"models/m.yaml": "- provider: bedrock\n"}, "models/m.yaml:1:1", "not a mapping"),
     ("unknown-key-project", {"project.yaml": "name: demo\nowner: a\ncost_center: c\nownr: b\n"},
@@ -354,3 +360,14 @@ def test_random_text_in_a_config_file_only_raises_config_error(text: str, file_i
             load_validated(root)
         except ConfigError as exc:
             assert exc.problems
+
+
+def test_an_overlay_of_a_model_not_in_the_environment_warns(tmp_path: Path) -> None:
+    model = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\nenvironments: [prod]\n"
+    dev = 'account: "111111111111"\nregion: eu-west-1\nmodels:\n  m: {description: tuned for dev}\n'
+    prod = 'account: "222222222222"\nregion: eu-west-1\n'
+    loaded = load_validated(write_config(tmp_path, {"models/m.yaml": model, "environments/dev.yaml": dev,
+                                                    "environments/prod.yaml": prod}))
+    [warning] = [w for w in loaded.warnings if "changes nothing" in w.message]
+    assert warning.location.file.name == "dev.yaml" and warning.location.line == 4
+    assert warning.hint is not None and "add dev to environments" in warning.hint

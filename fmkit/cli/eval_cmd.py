@@ -103,6 +103,7 @@ def evaluate(
     minimums = _thresholds(min_score, settings.min_scores, metric_names)
     data = _dataset(dataset)
     targets = _targets(config, _split(models), endpoint)
+    _warn_context(config, targets, data, settings.max_tokens)
     target_dir = out_dir or Path("eval-out") / env
     result = run_evaluation(
         data, targets, out_dir=target_dir, concurrency=concurrency, retry_errors=retry_errors,
@@ -117,6 +118,17 @@ def evaluate(
     out.print(f"{made} request(s) made, {reused} result(s) reused · reports: {paths.markdown}, {paths.html}, "
               f"{paths.json}", markup=False)
     _gate(summary, minimums)
+
+
+def _warn_context(config: EnvironmentConfig, targets: Any, data: Any, max_tokens: int) -> None:
+    """Warn (not fail) when an item's prompt will not fit a model's context window."""
+    from fmkit.selection.context import oversized_prompts
+
+    deployments = {t.name: config.enabled_models()[t.name] for t in targets if t.name in config.enabled_models()}
+    prompts = {item.id: [item.system or "", item.prompt or "", *(m.content for m in item.messages or ())]
+               for item in data.items}
+    for oversized in oversized_prompts(deployments, prompts, max_tokens):
+        err.print(f"warning: {oversized.message()}", style="yellow", markup=False)
 
 
 def _environment(config_dir: Path, env: str) -> EnvironmentConfig:

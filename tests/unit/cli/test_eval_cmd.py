@@ -130,3 +130,25 @@ def test_missing_ssm_parameter_exits_2(files: dict[str, Path], monkeypatch: pyte
         code, _, err = run(files, "--models", "nova")
     assert code == 2
     assert "no endpoint published for: nova (/fmkit/demo/dev/models/nova/endpoint)" in err
+
+
+def test_warns_when_a_prompt_exceeds_the_model_context_window(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    """SmolLM2 135M reads 8,192 tokens: a 40,000-character prompt (~10,000 tokens) cannot fit."""
+    smol = """
+        provider: ec2-graviton
+        instance_type: c7g.large
+        model:
+          hf: {repo: bartowski/SmolLM2-135M-Instruct-GGUF, file: SmolLM2-135M-Instruct-Q8_0.gguf}
+          size_gib: 0.2
+          quantization: Q8_0
+    """
+    config = write_config(tmp_path / "cfg", {"models/smol.yaml": smol})
+    dataset = tmp_path / "dataset.jsonl"
+    items = [{"id": "short", "prompt": "Say hello", "reference": "hello"},
+             {"id": "long", "prompt": "word " * 8000, "reference": "ok"}]
+    dataset.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "dev", "--dataset", str(dataset), "--out", str(tmp_path / "out"),
+                                      "--config-dir", str(config), "--endpoint", f"smol={server.base_url('echo')}"])
+    warnings = [line for line in result.stderr.splitlines() if "context window" in line]
+    assert len(warnings) == 1, result.stderr
+    assert "item long" in warnings[0] and "smol's context window (8,192 tokens)" in warnings[0]

@@ -75,6 +75,7 @@ class BedrockModel(CatalogRecord):
     size_class: str = "medium"
     source: str
     lifecycle: str = "active"
+    end_of_life: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")  # after it Bedrock refuses calls
     params_billion: float | None = None
     default_embedding_dimensions: int | None = None
     region_price_multipliers: Mapping[str, float] = Field(default_factory=dict)

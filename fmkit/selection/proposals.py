@@ -64,6 +64,8 @@ def _bedrock(card: ModelCard, regions: list[str], _: bool, __: Traffic) -> tuple
     model = bedrock_catalog.get_model(model_id) if model_id else None
     if model_id is None or model is None:
         raise NotProposable(f"{card.id} has no model in fmkit's Bedrock catalog")
+    if model.end_of_life is not None and model.end_of_life <= bedrock_catalog.catalog_retrieved():
+        raise NotProposable(f"{model_id} reached its end of life on Bedrock on {model.end_of_life}")
     routes = [_route(model, region) for region in regions]
     missing = [r for r, route in zip(regions, routes, strict=True) if route is None]
     if missing:

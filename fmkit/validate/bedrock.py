@@ -141,9 +141,20 @@ def bedrock_model_agreement(env: EnvironmentConfig) -> Iterator[Finding]:
 
 @rule("bedrock-model-lifecycle")
 def bedrock_model_lifecycle(env: EnvironmentConfig) -> Iterator[Finding]:
+    """Legacy models warn; a model whose end-of-life date the catalog has passed no longer answers: error.
+
+    "Passed" is judged at the catalog's retrieved date, not today, so validation stays deterministic.
+    """
+    as_of = catalog.catalog_retrieved()
     for name, model in env.deployments_of(BedrockDeployment).items():
         known = _known(model)
-        if known is not None and known.lifecycle != "active":
-            yield Finding(("models", name, "model_id"),
-                          f"{known.name} is {known.lifecycle} on Bedrock", "plan a move to an active model",
-                          severity="warning")
+        if known is None or known.lifecycle == "active":
+            continue
+        path = ("models", name, "model_id")
+        if known.end_of_life is not None and known.end_of_life <= as_of:
+            yield Finding(path, f"{known.name} reached its end of life on Bedrock on {known.end_of_life}: "
+                          "calls to it fail", "move to an active model: `fmkit models --provider bedrock`")
+        else:
+            when = f" (end of life {known.end_of_life})" if known.end_of_life else ""
+            yield Finding(path, f"{known.name} is {known.lifecycle} on Bedrock{when}",
+                          "plan a move to an active model: `fmkit models --provider bedrock`", severity="warning")

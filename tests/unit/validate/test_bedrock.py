@@ -163,18 +163,30 @@ def test_rule_bedrock_invocation_logging_consistent_allows_one_setter(tmp_path: 
 
 def test_rule_bedrock_model_agreement(tmp_path: Path) -> None:
     loaded = load(tmp_path, {"models/claude.yaml": model(
-        "model_id: anthropic.claude-sonnet-4-20250514-v1:0\ncross_region: global")})
+        "model_id: anthropic.claude-haiku-4-5-20251001-v1:0\ncross_region: global")})
     warnings = [w for w in loaded.warnings if w.rule == "bedrock-model-agreement"]
     assert len(warnings) == 1 and warnings[0].severity == "warning"
     assert warnings[0].location.display(tmp_path) == "models/claude.yaml:2:11"
     assert "Anthropic agreement" in warnings[0].message
 
 
-def test_rule_bedrock_model_lifecycle(tmp_path: Path) -> None:
-    loaded = load(tmp_path, {"models/old.yaml": model(
-        "model_id: anthropic.claude-3-haiku-20240307-v1:0\ncross_region: geo")})
+def test_rule_bedrock_model_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Legacy with an end of life after the catalog's date: a warning that names the date."""
+    legacy = catalog.all_models()[NOVA].model_copy(update={"lifecycle": "legacy", "end_of_life": "2027-03-01"})
+    monkeypatch.setattr(bedrock_rules, "_known", lambda _model: legacy)
+    loaded = load(tmp_path, {"models/chat.yaml": model(f"model_id: {NOVA}\ncross_region: geo")})
     lifecycle = [w for w in loaded.warnings if w.rule == "bedrock-model-lifecycle"]
-    assert len(lifecycle) == 1 and "legacy" in lifecycle[0].message
+    assert len(lifecycle) == 1 and "legacy on Bedrock (end of life 2027-03-01)" in lifecycle[0].message
+
+
+def test_rule_bedrock_model_lifecycle_end_of_life_is_an_error(tmp_path: Path) -> None:
+    """Claude 3 Haiku's end of life (2026-09-10) is before the catalog's date: calls fail, so it is an error."""
+    found = [p for p in problems(tmp_path, {"models/old.yaml": model(
+        "model_id: anthropic.claude-3-haiku-20240307-v1:0\ncross_region: geo")}) if p.rule == "bedrock-model-lifecycle"]
+    assert len(found) == 1 and found[0].severity == "error"
+    assert found[0].location.display(tmp_path) == "models/old.yaml:2:11"
+    assert "reached its end of life on Bedrock on 2026-09-10" in found[0].message
+    assert found[0].hint is not None and "fmkit models --provider bedrock" in found[0].hint
 
 
 def test_rule_bedrock_model_lifecycle_silent_for_active(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,8 @@
-"""What the Bedrock stack and the kit's Bedrock callers agree on.
+"""What the Bedrock stack, its invocation-logging function and the kit's Bedrock callers agree on.
+
+The invocation-logging custom resource's handler has only the common function settings
+(`BedrockLoggingSettings`); the logging configuration itself travels as the resource
+property `LOGGING_CONFIG_PROPERTY` (JSON of Bedrock's `loggingConfig`).
 
 The invoke policy of a deployment with an enforced guardrail accepts the guardrail in
 `bedrock:GuardrailIdentifier` as `<guardrail ARN>:<version>` or `<id>:<version>`. The kit's
@@ -9,6 +13,9 @@ profile ARN (same account and region).
 
 from __future__ import annotations
 
+from fmkit.contracts.functions import FunctionSettings
+
+LOGGING_CONFIG_PROPERTY = "LoggingConfig"
 ARN_PARTS = 6  # arn:partition:service:region:account:resource
 
 
@@ -25,3 +32,7 @@ def guardrail_arn(guardrail: str, *, sibling_arn: str) -> str:
     if len(parts) < ARN_PARTS or parts[0] != "arn" or parts[2] != "bedrock" or not parts[3] or not parts[4]:
         return guardrail
     return ":".join([*parts[:5], f"guardrail/{guardrail}"])
+
+
+class BedrockLoggingSettings(FunctionSettings):
+    """Environment of `lambda/bedrock_logging` (custom resource on CDK's provider framework)."""

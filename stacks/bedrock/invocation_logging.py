@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from fmkit.config.providers.bedrock import InvocationLogging
+from fmkit.contracts.bedrock import LOGGING_CONFIG_PROPERTY
 from stacks.common.buckets import encrypted_bucket_props
 from stacks.common.custom_resource_provider import CustomResourceProvider
 from stacks.common.naming import Naming
@@ -136,7 +137,7 @@ class InvocationLoggingDestination(Construct):
             self, "Configuration",
             service_token=self.provider.service_token,
             resource_type="Custom::BedrockInvocationLogging",
-            properties={"LoggingConfig": stack.to_json_string(logging_config)},
+            properties={LOGGING_CONFIG_PROPERTY: stack.to_json_string(logging_config)},
         )
         # Bedrock validates its access when the configuration is put: the policies (which the
         # configuration does not reference, unlike the bucket and role) must exist first.

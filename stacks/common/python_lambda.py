@@ -21,6 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from fmkit.contracts.functions import FunctionSettings
 from stacks.common.lambda_layout import DEPS_ROOT, LAMBDA_ROOT, PYTHON_VERSION
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # must match PYTHON_VERSION: `make lambda-deps` fetches wheels for it
@@ -94,7 +95,13 @@ class LocalPythonBundler:
 
 
 class PythonFunction(Construct):
-    """An arm64 Python Lambda with its own encrypted, retention-bound log group."""
+    """An arm64 Python Lambda with its own encrypted, retention-bound log group.
+
+    `key.grant_decrypt` gives the role `kms:Decrypt` only: the function reads its encrypted
+    environment and never encrypts or re-encrypts with the key. Grants that add
+    `kms:Encrypt`/`kms:ReEncrypt*`/`kms:GenerateDataKey*` come from other resources' L2 grants
+    (an encrypted queue's `grant_send_messages`, a table's `grant_read_write_data`).
+    """
 
     def __init__(
         self,
@@ -114,6 +121,7 @@ class PythonFunction(Construct):
         **function_props: Any,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.entry, self.handler = entry, handler  # which lambda/ folder and entry point: its contract
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, encryption_key=key,
                                        removal_policy=cdk.RemovalPolicy.DESTROY)
         code = lambda_.Code.from_asset(
@@ -138,11 +146,8 @@ class PythonFunction(Construct):
             code=code,
             handler=handler,
             role=self.role,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": entry,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                **(environment or {}),
-            },
+            # The common variables (fmkit.contracts.functions) first; a caller may name the service.
+            environment={**FunctionSettings(service_name=entry).to_environment(), **(environment or {})},
             environment_encryption=key,
             timeout=timeout or cdk.Duration.seconds(60),
             memory_size=memory_size,

@@ -47,8 +47,9 @@ def acknowledge_evaluation(*, functions: EvaluationFunctions, workflow: Evaluati
                 "bucket (ResultWriter); object names are generated per execution",
                 applies_to=[f"Resource::arn:<AWS::Partition>:s3:::{ref(bucket)}/*"])
     acknowledge(machine.role, "AwsSolutions-IAM5",
-                "X-Ray tracing of the state machine: PutTraceSegments/GetSamplingRules have no resource-level "
-                "permissions", applies_to=["Resource::*"])
+                "Log delivery of the state machine's execution logs (logs:*LogDelivery*, DescribeLogGroups, "
+                "DescribeResourcePolicies, PutResourcePolicy) and X-Ray tracing (PutTraceSegments, "
+                "PutTelemetryRecords, GetSampling*) have no resource-level permissions", applies_to=["Resource::*"])
     if external_dataset_bucket is not None:
         acknowledge(machine.role, "AwsSolutions-IAM5",
                     "CDK's S3 ItemReader grant on the configured dataset bucket; the Map reads only the "

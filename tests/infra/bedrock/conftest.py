@@ -21,7 +21,7 @@ from tests.infra.conftest import synth as synth_environments
 from tests.infra.constructs import statements_by_sid
 
 NOVA = "amazon.nova-lite-v1:0"
-SONNET4 = "anthropic.claude-sonnet-4-20250514-v1:0"
+CLAUDE = "anthropic.claude-haiku-4-5-20251001-v1:0"  # a global profile (Claude Sonnet 4 has reached its end of life)
 INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 CUSTOM_FILES: dict[str, str | None] = {
@@ -32,7 +32,7 @@ CUSTOM_FILES: dict[str, str | None] = {
     # Global profile, an existing consumer role, S3-only logging.
     "models/claude.yaml": f"""
         provider: bedrock
-        model_id: {SONNET4}
+        model_id: {CLAUDE}
         cross_region: global
         consumers:
           role_arns: [arn:aws:iam::333333333333:role/team/support-assistant]

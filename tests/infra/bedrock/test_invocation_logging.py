@@ -4,11 +4,17 @@ handler's permissions and the custom resource on the provider framework."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
+import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 
+from fmkit.config.providers.bedrock import InvocationLogging
+from stacks.bedrock.invocation_logging import InvocationLoggingDestination
+from stacks.common.platform_resources import PlatformResources
 from tests.infra.bedrock.conftest import resources
-from tests.infra.constructs import statements_by_sid
+from tests.infra.constructs import NAMING, bare_stack, platform_resources, statements_by_sid, template_of
 
 
 def logging_config(template: Template) -> str:
@@ -113,3 +119,33 @@ def test_custom_resource_waits_for_its_destinations(dev: Template) -> None:
     resource = next(iter(resources(dev, "Custom::BedrockInvocationLogging").values()))
     assert sorted(resource["DependsOn"]) == ["InvocationLoggingBucketPolicyB5B55033",
                                              "InvocationLoggingDeliveryRoleDefaultPolicy02040DAF"]
+
+
+# --- the construct alone ------------------------------------------------------------------
+
+def _alone(tmp_path: Path, logging: dict[str, Any]) -> tuple[Template, PlatformResources]:
+    stack = bare_stack(tmp_path, nag=True)
+    platform = platform_resources(stack)
+    InvocationLoggingDestination(stack, "Logging", settings=InvocationLogging.model_validate(logging),
+                                 naming=NAMING, platform=platform)
+    return template_of(stack, tmp_path), platform
+
+
+def test_alone_the_log_group_is_named_by_the_naming_and_keeps_its_own_retention(tmp_path: Path) -> None:
+    template, _ = _alone(tmp_path, {"cloudwatch": {"retention_days": 90}})
+    (group,) = [g["Properties"] for g in template.find_resources("AWS::Logs::LogGroup").values()
+                if g["Properties"].get("LogGroupName", "").endswith("model-invocations")]
+    assert group["LogGroupName"] == "/fmkit/demo/dev/bedrock/model-invocations"
+    assert group["RetentionInDays"] == 90  # the platform's is 14: config wins
+    template.resource_count_is("AWS::S3::Bucket", 1)  # only the platform's access-log bucket
+
+
+def test_alone_the_log_group_takes_the_platform_retention_by_default(tmp_path: Path) -> None:
+    template, platform = _alone(tmp_path, {"cloudwatch": {}, "s3": {}})
+    groups = [g["Properties"] for g in template.find_resources("AWS::Logs::LogGroup").values()
+              if g["Properties"].get("LogGroupName", "").endswith("model-invocations")]
+    assert [g["RetentionInDays"] for g in groups] == [14]
+    buckets = template.find_resources("AWS::S3::Bucket")
+    logging = [b["Properties"] for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    bucket_name = cdk.Stack.of(platform.logs_bucket).resolve(platform.logs_bucket.bucket_name)
+    assert logging[0]["LoggingConfiguration"]["DestinationBucketName"] == bucket_name

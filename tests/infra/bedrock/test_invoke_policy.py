@@ -13,7 +13,7 @@ from aws_cdk.assertions import Template
 from stacks.bedrock.stack import BedrockStack
 from stacks.platform import PlatformStack
 from tests.helpers import load_env
-from tests.infra.bedrock.conftest import INVOKE, NOVA, SONNET4, invoke_policy, one, resources
+from tests.infra.bedrock.conftest import CLAUDE, INVOKE, NOVA, invoke_policy, one, resources
 
 APP_PROFILE = {"Fn::GetAtt": ["novaliteInferenceProfile8D98E47B", "InferenceProfileArn"]}
 
@@ -101,7 +101,7 @@ def test_policy_applies_the_guardrail_and_decrypts_only_via_bedrock(dev: Templat
 
 def test_global_policy_allows_the_regionless_model_only_via_the_profile(custom: Template) -> None:
     policy = invoke_policy(custom, "demo-dev-claude-bedrock-invoke")
-    system_profile = "arn:aws:bedrock:us-east-1:333333333333:inference-profile/global." + SONNET4
+    system_profile = "arn:aws:bedrock:us-east-1:333333333333:inference-profile/global." + CLAUDE
     profile_id = next(k for k in resources(custom, "AWS::Bedrock::ApplicationInferenceProfile")
                       if k.startswith("claude"))
     app_profile = {"Fn::GetAtt": [profile_id, "InferenceProfileArn"]}
@@ -109,10 +109,10 @@ def test_global_policy_allows_the_regionless_model_only_via_the_profile(custom: 
                            "InvokeFoundationModelInSourceRegion", "InvokeFoundationModelGlobally"}
     assert policy["InvokeSystemInferenceProfile"]["Resource"] == system_profile
     in_region = policy["InvokeFoundationModelInSourceRegion"]
-    assert in_region["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/" + SONNET4
+    assert in_region["Resource"] == "arn:aws:bedrock:us-east-1::foundation-model/" + CLAUDE
     assert in_region["Condition"]["StringEquals"]["aws:RequestedRegion"] == "us-east-1"
     worldwide = policy["InvokeFoundationModelGlobally"]
-    assert worldwide["Resource"] == "arn:aws:bedrock:::foundation-model/" + SONNET4
+    assert worldwide["Resource"] == "arn:aws:bedrock:::foundation-model/" + CLAUDE
     assert worldwide["Condition"]["StringEquals"]["aws:RequestedRegion"] == "unspecified"
     assert worldwide["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"] == [app_profile, system_profile]
     assert in_region["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"] == [app_profile, system_profile]

@@ -19,6 +19,8 @@ from fmkit.knowledge.errors import ConfigurationError
 
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIMENSIONS = 384
+QUIET = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+         "TOKENIZERS_PARALLELISM": "false"}
 
 
 def bundled_minilm_path() -> Path:
@@ -35,7 +37,8 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, behind the knowledge runtime's `Embedder` protocol."""
 
     def __init__(self, model_path: Path | None = None, *, model_id: str = MINILM_ID, batch_size: int = 32) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
+        for name, value in QUIET.items():  # a local folder: never ask the hub, no progress bars
+            os.environ.setdefault(name, value)
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -45,7 +48,9 @@ class SentenceTransformerEmbedder:
         path = model_path or bundled_minilm_path()
         self._model: Any = SentenceTransformer(str(path), device="cpu")
         self.model_id = model_id
-        dimensions: Any = self._model.get_sentence_embedding_dimension()
+        model = self._model
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimensions: Any = dimension()
         self.dimensions = int(dimensions)
         self.batch_size = batch_size
 

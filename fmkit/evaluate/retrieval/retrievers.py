@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
@@ -49,15 +50,21 @@ class Retriever(Protocol):
 
 
 class LocalRetriever:
-    """The kit's embedder + the kit's store (what the query Lambda does, without Lambda)."""
+    """The kit's embedder + the kit's store (what the query Lambda does, without Lambda).
+
+    One question at a time: a store holds one database connection, as one Lambda execution
+    environment does (run local evaluations with concurrency 1 so latency is not queueing).
+    """
 
     def __init__(self, embedder: Embedder, store: VectorStore, filters: QueryFilters | None = None) -> None:
         self.embedder = embedder
         self.store = store
         self.filters = filters
+        self._lock = threading.Lock()
 
     def retrieve(self, question: str, k: int) -> list[QueryHit]:
-        return self.store.query(self.embedder.embed_query(question), k, self.filters)
+        with self._lock:
+            return self.store.query(self.embedder.embed_query(question), k, self.filters)
 
 
 def region_of_function_url(url: str) -> str | None:

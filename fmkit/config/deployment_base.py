@@ -28,7 +28,7 @@ class ExpectedTraffic(Strict):
 class CapacityChange(NamedTuple):
     """A scheduled change of the instance bounds; None keeps the bound in effect."""
 
-    cron: str  # in the provider's own cron format (five fields for EC2, six for SageMaker)
+    cron: str  # five-field cron (every provider's `schedules`; converted for SageMaker when synthesized)
     min: int | None
     max: int | None
 

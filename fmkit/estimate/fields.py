@@ -39,19 +39,14 @@ def _cron_values(field: str, names: Mapping[str, int], top: int) -> set[int]:
 
 
 def _fires(cron: str) -> set[int]:
-    """Hours of the week (0 = Sunday 00:00) at which a cron fires (day-of-month/month fields ignored).
+    """Hours of the week (0 = Sunday 00:00) at which a five-field cron fires (day-of-month/month ignored).
 
-    Five fields (ASG, Unix): day-of-week 0-6 from Sunday. Six fields (Application Auto Scaling,
-    EventBridge, with a year): 1-7 from Sunday.
+    Every provider's `schedules` use the Unix form (day-of-week 0-6 from Sunday, 7 = Sunday too);
+    the kit converts it to Application Auto Scaling's six fields only when it builds the stack.
     """
     fields = cron.split()
     hours = _cron_values(fields[1], {}, 23)
-    if len(fields) >= 6:
-        names = {k: v + 1 for k, v in DAYS.items()}
-        days = {(d - 1) % 7 for d in _cron_values(fields[4], names, 7)} if fields[4] not in ("*", "?") else set(
-            range(7))
-    else:
-        days = _cron_values(fields[4], DAYS, 6)
+    days = {d % 7 for d in _cron_values(fields[4], DAYS, 7)}
     return {d * 24 + h for d in days for h in hours}
 
 

@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from constructs import Construct
 
 from fmkit.config.providers.sagemaker import Autoscaling, SageMakerDeployment
+from fmkit.config.schedules import application_autoscaling_cron
 from stacks.sagemaker.hosting import Hosting
 
 P = appscaling.PredefinedMetric
@@ -62,10 +63,10 @@ class EndpointScaling(Construct):
             self.target.scale_to_track_metric(
                 "TargetTracking", target_value=config.target, predefined_metric=METRICS[(kind, metric_name)],
                 scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
-        for action in config.schedule:
+        for action in config.schedules:  # five-field cron in config, six-field for Application Auto Scaling
             self.target.scale_on_schedule(
-                action.name, schedule=appscaling.Schedule.expression(f"cron({action.cron})"),
-                min_capacity=action.min, max_capacity=action.max, time_zone=cdk.TimeZone.of(action.timezone),
+                action.name, schedule=appscaling.Schedule.expression(application_autoscaling_cron(action.cron)),
+                min_capacity=action.min, max_capacity=action.max, time_zone=cdk.TimeZone.of(action.time_zone),
             )
         self.wake_alarm: cloudwatch.Alarm | None = None
         if deployment.scales_to_zero and component is not None and hosting.component_name is not None:

@@ -7,15 +7,16 @@ Field shapes are checked here; checks across fields, catalogs or the region live
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from fmkit.catalog.jumpstart import get_jumpstart_model
 from fmkit.catalog.sagemaker_hosting import GPU_ONLY_FRAMEWORKS
 from fmkit.catalog.sagemaker_images import ContainerImage, ImageSource, resolve_image
-from fmkit.config.base import Name, Strict, config_error
+from fmkit.config.base import Strict, config_error
 from fmkit.config.deployment_base import CapacityChange, DeploymentBase
+from fmkit.config.schedules import NEW_SHAPE, CapacitySchedule, check_unique_names
 
 Framework = Literal["tgi", "lmi", "vllm", "llama-cpp", "tei"]
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
@@ -25,7 +26,6 @@ SECRET_ENV_RE = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD|API_KEY|ACCESS_KEY)$")
 # Secrets Manager: a full ARN or a name (letters, digits, /_+=.@-).
 SECRET_RE = re.compile(r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$")
 # Application Auto Scaling cron: six fields (minutes hours day-of-month month day-of-week year).
-CRON_FIELDS = 6
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 
 
@@ -128,24 +128,6 @@ class AsyncConfig(Strict):
         return self
 
 
-class ScheduledScaling(Strict):
-    """A scheduled capacity change, e.g. min/max 0 outside office hours in dev."""
-
-    name: Name
-    cron: str = Field(description="Six-field cron: 'minutes hours day-of-month month day-of-week year'.")
-    timezone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Dublin.")
-    min: int = Field(ge=0)
-    max: int = Field(ge=0)
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        if len(value.split()) != CRON_FIELDS:
-            raise config_error(f"'{value}' has {len(value.split())} fields, not 6",
-                               "e.g. '0 19 ? * MON-FRI *' (minutes hours day month weekday year)")
-        return value
-
-
 ScalingMetric = Literal["invocations_per_instance", "concurrent_requests", "backlog_per_instance"]
 
 
@@ -162,10 +144,24 @@ class Autoscaling(Strict):
     target: float = Field(default=4, gt=0, description="Target value per instance (or copy).")
     scale_in_cooldown_s: int = Field(default=300, ge=0, le=86400)
     scale_out_cooldown_s: int = Field(default=60, ge=0, le=86400)
-    schedule: list[ScheduledScaling] = Field(default_factory=list)
+    schedules: list[CapacitySchedule] = Field(
+        default_factory=list, description="Scheduled capacity changes (five-field cron, converted for SageMaker).")
     scale_to_zero: bool = Field(
         default=False, description="Host as an inference component with managed instance scaling (min 0)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "schedule" in data:
+            raise config_error("'schedule' is now 'schedules', with the same shape on every provider", NEW_SHAPE)
+        return data
+
+    @field_validator("schedules")
+    @classmethod
+    def _unique(cls, value: list[CapacitySchedule]) -> list[CapacitySchedule]:
+        check_unique_names(value)
+        return value
 
 
 class SecretRef(Strict):
@@ -250,7 +246,7 @@ class SageMakerDeployment(DeploymentBase):
         scaling = self.autoscaling
         if scaling is None or self.serverless is not None:
             return False
-        return scaling.min == 0 or any(action.min == 0 for action in scaling.schedule)
+        return scaling.min == 0 or any(action.min == 0 for action in scaling.schedules)
 
     @property
     def isolated(self) -> bool:
@@ -268,7 +264,7 @@ class SageMakerDeployment(DeploymentBase):
 
     def capacity_schedule(self) -> tuple[CapacityChange, ...]:
         scaling = self.autoscaling
-        return () if scaling is None else tuple(CapacityChange(a.cron, a.min, a.max) for a in scaling.schedule)
+        return () if scaling is None else tuple(CapacityChange(a.cron, a.min, a.max) for a in scaling.schedules)
 
     def needs_gpu(self) -> bool:
         """The serving container ships CUDA builds only (TGI, LMI, vLLM), or the JumpStart model says so."""

@@ -27,10 +27,10 @@ def test_sagemaker_without_autoscaling_runs_its_initial_count() -> None:
 
 
 def test_sagemaker_autoscaling_bounds_and_schedule() -> None:
-    dep = sagemaker(autoscaling={"min": 0, "max": 4, "scale_to_zero": True, "schedule": [
-        {"name": "open", "cron": "0 8 ? * MON-FRI *", "min": 1, "max": 4}]})
+    dep = sagemaker(autoscaling={"min": 0, "max": 4, "scale_to_zero": True, "schedules": [
+        {"name": "open", "cron": "0 8 * * MON-FRI", "min": 1, "max": 4}]})
     assert dep.capacity_bounds() == (0, 4)
-    assert dep.capacity_schedule() == (CapacityChange("0 8 ? * MON-FRI *", 1, 4),)
+    assert dep.capacity_schedule() == (CapacityChange("0 8 * * MON-FRI", 1, 4),)
 
 
 def test_graviton_group_bounds_and_partial_schedules() -> None:

@@ -99,13 +99,13 @@ def test_running_warm_pool_is_billed_all_month() -> None:
 
 
 def test_office_hours_schedule_profile() -> None:
-    """min 0 outside 08:00-19:00 Mon-Fri (six-field SageMaker cron): 55 of 168 hours at min 1."""
+    """min 0 outside 08:00-19:00 Mon-Fri (the five-field cron every provider takes): 55 of 168 hours at min 1."""
     dep = SageMakerDeployment.model_validate({
         "provider": "sagemaker", "instance_type": "ml.g5.xlarge",
         "source": {"jumpstart": {"model_id": "huggingface-llm-qwen2-5-7b-instruct"}},
-        "autoscaling": {"min": 0, "max": 2, "scale_to_zero": True, "schedule": [
-            {"name": "open", "cron": "0 8 ? * MON-FRI *", "min": 1, "max": 2},
-            {"name": "close", "cron": "0 19 ? * MON-FRI *", "min": 0, "max": 2}]},
+        "autoscaling": {"min": 0, "max": 2, "scale_to_zero": True, "schedules": [
+            {"name": "open", "cron": "0 8 * * MON-FRI", "min": 1, "max": 2},
+            {"name": "close", "cron": "0 19 * * MON-FRI", "min": 0, "max": 2}]},
     })
     profile = fields.capacity_profile(dep)
     assert profile == ((0, 2, pytest.approx(113 / 168)), (1, 2, pytest.approx(55 / 168)))

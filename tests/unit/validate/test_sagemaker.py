@@ -52,7 +52,13 @@ def test_rule_sagemaker_jumpstart_model_known(tmp_path: Path) -> None:
     problem = only(errors(tmp_path, jumpstart("huggingface-llm-qwen2-5-7b-instrct")),
                    "sagemaker-jumpstart-model-known")
     at(problem, "models/m.yaml", 3)
-    assert "unknown JumpStart model 'huggingface-llm-qwen2-5-7b-instrct'" in problem.message
+    assert "'huggingface-llm-qwen2-5-7b-instrct' is not in fmkit's JumpStart catalog (retrieved" in problem.message
+    assert problem.hint is not None and "'jumpstart_catalog' section" in problem.hint
+
+
+def test_rule_sagemaker_jumpstart_model_known_suggests_for_a_malformed_id(tmp_path: Path) -> None:
+    problem = only(errors(tmp_path / "t", jumpstart("huggingface-llm-qwen2.5-7b-instruct")),
+                   "sagemaker-jumpstart-model-known")
     assert problem.hint == f"did you mean '{QWEN}'?"
 
 
@@ -135,8 +141,8 @@ def test_rule_sagemaker_autoscaling_bounds(tmp_path: Path) -> None:
 
 
 def test_rule_sagemaker_autoscaling_bounds_zero_needs_inference_component(tmp_path: Path) -> None:
-    extra = ("autoscaling:\n  min: 1\n  max: 2\n  schedule:\n"
-             "    - {name: night, cron: '0 19 ? * MON-FRI *', min: 0, max: 0}\n")
+    extra = ("autoscaling:\n  min: 1\n  max: 2\n  schedules:\n"
+             "    - {name: night, cron: '0 19 * * MON-FRI', min: 0, max: 0}\n")
     problem = only(errors(tmp_path, jumpstart(extra=extra)), "sagemaker-autoscaling-bounds")
     at(problem, "models/m.yaml", 9)
     assert "schedule 'night' scales to 0 without scale_to_zero" in problem.message

@@ -1,30 +1,32 @@
-"""Ingest throughput benchmark: the real pipeline logic vs. a bulk COPY floor.
+"""Ingest benchmark: the bulk load and the incremental pipeline vs. a COPY floor.
 
-    .venv/bin/python bench/ingest_bench.py [--docs 1000] [--dims 1024] [--strategy recursive]
+    .venv/bin/python bench/ingest_bench.py [--docs 1000] [--dims 1024] [--batch 25] [--bulk-only]
 
 1. Starts its own PostgreSQL + pgvector (``pgserver``, unix socket, temporary directory).
 2. Generates a deterministic corpus (markdown, text and HTML documents of 1-8 KB).
-3. Runs every document through `fmkit.knowledge.ingest.Ingestor` exactly as the
-   ingest Lambda does (version check -> fetch -> parse -> chunk -> embed -> pgvector upsert
-   with stale-chunk removal, one transaction per document), with the deterministic
-   ``HashEmbedder`` so the figure measures the pipeline, not a model endpoint; objects
-   come from memory instead of S3.
-4. Edits: every fifth document gets a new version whose last sentence changed, and is
-   ingested again (what an S3 overwrite does): only the changed chunks should be
-   embedded and written; the unchanged ones keep their stored row and vector.
-5. Two floors for the very same rows (text + vectors), both copies of the pipeline's
-   table (same columns, keys and HNSW parameters), loaded with one ``COPY`` in one
-   transaction:
+3. **Bulk load** (the figure `make bench` reports): the first load of an empty store as
+   the bulk re-ingestion's state machine runs it: begin (bulk mode: no HNSW index) ->
+   batches of ``--batch`` objects through `fmkit.knowledge.bulk.ingest_batch` (version
+   check -> fetch -> parse -> chunk -> embed, then one binary ``COPY`` per batch) ->
+   finish (one ``CREATE INDEX CONCURRENTLY``). The deterministic ``HashEmbedder`` stands in
+   for the model endpoint and objects come from memory instead of S3, so the figure
+   measures the pipeline, not the network.
+4. **Incremental** (skipped with ``--bulk-only``): every document through
+   `fmkit.knowledge.ingest.Ingestor` exactly as the ingest Lambda does (one transaction
+   per document into the indexed table), then every fifth document edited (its last
+   sentence changed) and ingested again: only the changed chunks should be embedded and
+   written; the unchanged ones keep their stored row and vector.
+5. Floors for the very same rows (text + vectors), copies of the bulk table (same
+   columns, keys and HNSW parameters), loaded with one binary ``COPY`` in one transaction
+   of data exported beforehand (only the server's work is timed):
 
-   * *indexed*: ``COPY`` into the table **with** its HNSW index, i.e. the same
-     incremental index maintenance the pipeline must do (each row is inserted into the
-     graph as it arrives). This is the like-for-like floor for a live index.
-   * *build once*: ``COPY`` into the table without the HNSW index, then one
-     ``CREATE INDEX`` (in-memory graph build, ``maintenance_work_mem=512MB``). Only
-     possible for an initial load nobody queries yet, so it is a lower bound, not a
-     target for per-document ingestion.
-6. Prints documents/s, chunks/s, a per-stage split and the pipeline/floor ratios, and a
-   final ``RESULT`` line with the figures as ``name=value`` pairs (for scripts).
+   * *(b) build once*: ``COPY`` into the table without the HNSW index, then one plain
+     ``CREATE INDEX`` (``maintenance_work_mem=512MB``): the lower bound of an initial
+     load; the same with ``CREATE INDEX CONCURRENTLY`` is printed beside it.
+   * *(a) indexed* (with the incremental run): ``COPY`` into the table **with** its HNSW
+     index, the same row-by-row index maintenance the incremental pipeline must do.
+6. Prints documents/s, the split, the ratios, and a final ``RESULT`` line with the figures
+   as ``name=value`` pairs (for `bench/run_all.py`).
 
 Timings are for this machine; no assertion is made on them (tests never time things).
 """
@@ -42,11 +44,15 @@ from pathlib import Path
 from typing import Any
 
 from fmkit.contracts.knowledge import KnowledgeSettings
+from fmkit.knowledge.bulk import ingest_batch
 from fmkit.knowledge.embedding import HashEmbedder
 from fmkit.knowledge.ingest import Ingestor
-from fmkit.knowledge.models import DocumentVersion, EmbeddedChunk, Position
+from fmkit.knowledge.models import DocumentVersion, EmbeddedChunk, IngestResult, Position
 from fmkit.knowledge.sources import FetchedObject, ObjectInfo
 from fmkit.knowledge.stores import PgVectorStore
+
+BULK_BATCH = 25
+"""Objects per batch of the bulk state machine's item function (its `ItemBatcher`)."""
 
 BASE_WORDS = [
     "service", "policy", "invoice", "travel", "laptop", "encryption", "backup", "region", "cluster",
@@ -142,59 +148,189 @@ class TimedStore(PgVectorStore):
             self.timers.upsert += time.perf_counter() - start
 
 
-def copy_floors(conn: Any, source_table: str) -> tuple[tuple[float, int], tuple[float, float, int]]:
-    """Load the pipeline's rows with one COPY into copies of its table (same columns, keys
-    and index definitions): (a) with the HNSW index in place, (b) without it, then one
-    CREATE INDEX. Returns ``(seconds, rows)`` and ``(copy seconds, index seconds, rows)``."""
-    columns = [
+def copy_floors(conn: Any, source_table: str, *, indexed: bool) -> dict[str, float]:
+    """Load `source_table`'s rows with one binary COPY (the data copied out beforehand, so
+    only the server's work is timed) into copies of the table (same columns, keys and index
+    definitions):
+
+    * `indexed` (only when asked): with the HNSW index in place (row-by-row maintenance);
+    * `copy` + `build`: without it, then one plain `CREATE INDEX` (the lower bound);
+    * `copy_cic` + `build_cic`: the same with `CREATE INDEX CONCURRENTLY` (what bulk mode runs).
+
+    Returns those seconds and `rows`."""
+    rows = conn.execute(f"SELECT count(*) FROM {source_table}").fetchone()[0]
+    columns = ", ".join(
         r[0]
         for r in conn.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
             "ORDER BY attnum",
             (source_table,),
         ).fetchall()
-    ]
-    column_list = ", ".join(columns)
-    rows = conn.execute(f"SELECT {column_list} FROM {source_table} ORDER BY source_key, chunk_index").fetchall()
+    )
+    data = bytearray()
+    with conn.cursor() as cur, cur.copy(
+        f"COPY (SELECT {columns} FROM {source_table} ORDER BY source_key, chunk_index) TO STDOUT (FORMAT BINARY)"
+    ) as copy:
+        for block in copy:
+            data += block
     hnsw = conn.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE '%%USING hnsw%%'",
         (source_table,),
-    ).fetchone()
-    assert hnsw is not None, f"{source_table} has no HNSW index"
+    ).fetchall()
+    assert len(hnsw) == 1, f"{source_table} should have one HNSW index: {hnsw}"
 
-    def load(table: str) -> float:
+    def load(table: str, *, keep_index: bool) -> float:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} (LIKE {source_table} INCLUDING ALL)")
+        if not keep_index:
+            copied = conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE '%%USING hnsw%%'", (table,)
+            ).fetchone()
+            conn.execute(f"DROP INDEX {copied[0]}")
         start = time.perf_counter()
-        with (
-            conn.transaction(),
-            conn.cursor() as cur,
-            cur.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+            copy.write(data)
         return time.perf_counter() - start
 
-    # (a) like for like: the index is maintained row by row, as for the pipeline.
-    conn.execute("DROP TABLE IF EXISTS floor_indexed")
-    conn.execute(f"CREATE TABLE floor_indexed (LIKE {source_table} INCLUDING ALL)")
-    indexed = load("floor_indexed")
-    conn.execute("DROP TABLE floor_indexed")
+    def build(table: str, concurrently: bool) -> float:
+        method = hnsw[0][1][hnsw[0][1].index(" USING ") :]  # USING hnsw (embedding ...) WITH (m=..., ...)
+        conn.execute("SET maintenance_work_mem = '512MB'")  # what bulk mode sets
+        start = time.perf_counter()
+        conn.execute(f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}ON {table}{method}")
+        elapsed = time.perf_counter() - start
+        conn.execute("RESET maintenance_work_mem")
+        conn.execute(f"DROP TABLE {table}")
+        return elapsed
 
-    # (b) initial-load lower bound: no HNSW index while loading, one in-memory build after.
-    conn.execute("DROP TABLE IF EXISTS floor_build")
-    conn.execute(f"CREATE TABLE floor_build (LIKE {source_table} INCLUDING ALL)")
-    copy_index = conn.execute(
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'floor_build' AND indexdef LIKE '%%USING hnsw%%'"
-    ).fetchone()
-    assert copy_index is not None
-    conn.execute(f"DROP INDEX {copy_index[0]}")
-    copied = load("floor_build")
+    figures: dict[str, float] = {"rows": rows}
+    if indexed:
+        figures["indexed"] = load("floor_indexed", keep_index=True)
+        conn.execute("DROP TABLE floor_indexed")
+    figures["copy"] = load("floor_build", keep_index=False)
+    figures["build"] = build("floor_build", concurrently=False)
+    figures["copy_cic"] = load("floor_cic", keep_index=False)
+    figures["build_cic"] = build("floor_cic", concurrently=True)
+    return figures
+
+
+def bulk_load(uri: str, docs: dict[str, bytes], settings: KnowledgeSettings, dims: int,
+              batch: int) -> tuple[float, float, int]:
+    """The bulk re-ingestion's first load of an empty store, as its state machine runs it:
+    begin (bulk mode) -> batches of `batch` objects through `ingest_batch` (what one item
+    function invocation does with a map batch) -> finish (one concurrent HNSW build).
+    Returns ``(seconds loading, seconds building the index, chunks)``."""
+    import psycopg
+
+    store = PgVectorStore(lambda: psycopg.connect(uri), dimensions=dims, table_prefix=settings.db_table_prefix)
+    store.ensure_schema()  # done at deploy time by the schema job: not timed
+    ingestor = Ingestor(settings, source=MemorySource(docs), embedder=HashEmbedder(dims), store=store)
+    keys = sorted(docs)
+    chunks = 0
     start = time.perf_counter()
-    conn.execute("SET maintenance_work_mem = '512MB'")
-    conn.execute(hnsw[1].replace(f"INDEX {hnsw[0]} ON", "INDEX ON").replace(f" {source_table} ", " floor_build "))
-    built = time.perf_counter() - start
-    conn.execute("RESET maintenance_work_mem")
-    conn.execute("DROP TABLE floor_build")
-    return (indexed, len(rows)), (copied, built, len(rows))
+    if not store.begin_bulk_load("bench"):
+        raise SystemExit("bulk load: the store is not empty")
+    for first in range(0, len(keys), batch):
+        for outcome in ingest_batch(ingestor, [("bench-bucket", key, None) for key in keys[first : first + batch]]):
+            if not isinstance(outcome, IngestResult) or outcome.status != "indexed":
+                raise SystemExit(f"bulk load: {outcome!r}")
+            chunks += outcome.chunks
+    loaded = time.perf_counter()
+    if store.finish_bulk_load("bench") != "built":
+        raise SystemExit("bulk load: the index was not built")
+    built = time.perf_counter()
+    store.close()
+    return loaded - start, built - loaded, chunks
+
+
+def settings_for(uri: str, prefix: str, args: argparse.Namespace) -> KnowledgeSettings:
+    return KnowledgeSettings.from_environment(
+        {
+            "DB_DSN": uri,
+            "DB_TABLE_PREFIX": prefix,
+            "EMBEDDING_PROVIDER": "hash",
+            "EMBEDDING_DIMENSIONS": str(args.dims),
+            "CHUNK_STRATEGY": args.strategy,
+            "CHUNK_SIZE": str(args.chunk_size),
+            "CHUNK_OVERLAP": str(args.chunk_overlap),
+        }
+    )
+
+
+def incremental(uri: str, docs: dict[str, bytes], args: argparse.Namespace) -> dict[str, float]:
+    """The ingest function's path: one document at a time into the indexed store, then edits."""
+    import psycopg
+
+    settings = settings_for(uri, "bench", args)
+    timers = Timers()
+    store = TimedStore(lambda: psycopg.connect(uri), dimensions=args.dims, table_prefix="bench")
+    store.timers = timers
+    store.ensure_schema()
+    ingestor = Ingestor(settings, source=MemorySource(docs), embedder=TimedEmbedder(args.dims, timers), store=store)
+    start = time.perf_counter()
+    chunks = 0
+    for n, key in enumerate(sorted(docs), start=1):
+        position = Position(sequencer=f"{n:016X}", timestamp=datetime.now(UTC))
+        result = ingestor.ingest("bench-bucket", key, "v1", position)
+        if result.status != "indexed":
+            raise SystemExit(f"{key}: {result.status} {result.reason}")
+        chunks += result.chunks
+    elapsed = time.perf_counter() - start
+    upserted = timers.upsert
+
+    # Edits: a new version of every Nth document, its last word changed.
+    source = ingestor.source
+    assert isinstance(source, MemorySource)
+    edited_keys = sorted(docs)[:: args.edit_every]
+    for key in edited_keys:
+        source.objects[key] = edited(source.objects[key])
+        source.versions[key] = "v2"
+    timers.upsert = 0.0
+    start = time.perf_counter()
+    edit_chunks = edit_embedded = edit_reused = 0
+    for n, key in enumerate(edited_keys, start=len(docs) + 1):
+        position = Position(sequencer=f"{n:016X}", timestamp=datetime.now(UTC))
+        result = ingestor.ingest("bench-bucket", key, "v2", position)
+        if result.status != "indexed":
+            raise SystemExit(f"{key} (edit): {result.status} {result.reason}")
+        edit_chunks += result.chunks
+        edit_embedded += result.embedded
+        edit_reused += result.reused
+    edit_elapsed = time.perf_counter() - start
+    store.close()
+    with psycopg.connect(uri, autocommit=True) as conn:
+        stored = conn.execute("SELECT count(*) FROM bench_chunks").fetchone()
+        assert stored is not None and stored[0] == chunks, (stored, chunks)
+        time.sleep(1)  # let the closed backend's statistics arrive
+        updates = conn.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'bench_chunks'"
+        ).fetchone()
+    updated, hot = updates if updates is not None else (0, 0)
+    return {"elapsed": elapsed, "chunks": chunks, "upsert": upserted, "embed": timers.embed,
+            "edits": len(edited_keys), "edit_elapsed": edit_elapsed, "edit_upsert": timers.upsert,
+            "edit_chunks": edit_chunks, "edit_embedded": edit_embedded, "edit_reused": edit_reused,
+            "updated": updated, "hot": hot}
+
+
+def report_incremental(docs: int, f: dict[str, float], floors: dict[str, float]) -> str:
+    elapsed, chunks, upserted = f["elapsed"], f["chunks"], f["upsert"]
+    parse_chunk = elapsed - f["embed"] - upserted
+    floor_build = floors["copy"] + floors["build"]
+    print(f"incremental: {docs} docs, {chunks:.0f} chunks in {elapsed:.2f}s = {docs / elapsed:.1f} documents/s, "
+          f"{chunks / elapsed:.1f} chunks/s (one document per transaction, into the indexed table)")
+    print(f"           split: parse+chunk+checks {parse_chunk:.2f}s ({parse_chunk / elapsed:.0%}), "
+          f"embed (HashEmbedder) {f['embed']:.2f}s ({f['embed'] / elapsed:.0%}), "
+          f"pgvector upsert {upserted:.2f}s ({upserted / elapsed:.0%})")
+    print(f"edits    : {f['edits']:.0f} new versions ({f['edit_chunks']:.0f} chunks: "
+          f"{f['edit_embedded']:.0f} embedded, {f['edit_reused']:.0f} reused) in {f['edit_elapsed']:.2f}s = "
+          f"{f['edits'] / f['edit_elapsed']:.1f} "
+          f"documents/s ({1000 * f['edit_upsert'] / f['edits']:.1f} ms upsert per document); chunk rows "
+          f"updated {f['updated']:.0f}, of which HOT {f['hot']:.0f}")
+    print(f"floor (a): COPY {floors['rows']:.0f} rows into the indexed table {floors['indexed']:.2f}s "
+          f"-> incremental/floor (a) = {elapsed / floors['indexed']:.2f}x, /floor (b) = {elapsed / floor_build:.2f}x")
+    return (f"docs_per_s={docs / elapsed:.2f} chunks_per_s={chunks / elapsed:.2f} upsert_s={upserted:.2f} "
+            f"edit_ms_per_doc={1000 * f['edit_upsert'] / f['edits']:.1f} edit_embedded={f['edit_embedded']:.0f} "
+            f"ratio_indexed={elapsed / floors['indexed']:.2f} ratio_incremental_build={elapsed / floor_build:.2f} ")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,11 +341,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk-size", type=int, default=800)
     parser.add_argument("--chunk-overlap", type=int, default=100)
     parser.add_argument("--edit-every", type=int, default=5, help="re-ingest every Nth document as an edit")
+    parser.add_argument("--batch", type=int, default=BULK_BATCH, help="objects per item-function batch (bulk)")
+    parser.add_argument("--bulk-only", action="store_true", help="skip the incremental run and floor (a)")
     args = parser.parse_args(argv)
 
     import pgserver
     import psycopg
 
+    docs = corpus(args.docs)
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         started = time.perf_counter()
         server = pgserver.get_server(Path(tmp), cleanup_mode="stop")
@@ -219,113 +358,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             with psycopg.connect(uri, autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
                 version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-            settings = KnowledgeSettings.from_environment(
-                {
-                    "DB_DSN": uri,
-                    "DB_TABLE_PREFIX": "bench",
-                    "EMBEDDING_PROVIDER": "hash",
-                    "EMBEDDING_DIMENSIONS": str(args.dims),
-                    "CHUNK_STRATEGY": args.strategy,
-                    "CHUNK_SIZE": str(args.chunk_size),
-                    "CHUNK_OVERLAP": str(args.chunk_overlap),
-                }
-            )
-            timers = Timers()
-            store = TimedStore(lambda: psycopg.connect(uri), dimensions=args.dims, table_prefix="bench")
-            store.timers = timers
-            store.ensure_schema()
-            docs = corpus(args.docs)
-            ingestor = Ingestor(
-                settings, source=MemorySource(docs), embedder=TimedEmbedder(args.dims, timers), store=store
-            )
-            total_bytes = sum(len(d) for d in docs.values())
-            print(
-                f"corpus: {len(docs)} documents, {total_bytes / 1e6:.2f} MB; dims={args.dims}, "
-                f"strategy={args.strategy}, size={args.chunk_size}, overlap={args.chunk_overlap}, "
-                f"pgvector {version[0] if version else '?'}"
-            )
-
-            start = time.perf_counter()
-            chunks = 0
-            for n, key in enumerate(sorted(docs), start=1):
-                position = Position(sequencer=f"{n:016X}", timestamp=datetime.now(UTC))
-                result = ingestor.ingest("bench-bucket", key, "v1", position)
-                if result.status != "indexed":
-                    raise SystemExit(f"{key}: {result.status} {result.reason}")
-                chunks += result.chunks
-            elapsed = time.perf_counter() - start
-            upserted = timers.upsert
-
-            # Edits: a new version of every fifth document, its last word changed.
-            source = ingestor.source
-            assert isinstance(source, MemorySource)
-            edited_keys = sorted(docs)[:: args.edit_every]
-            for key in edited_keys:
-                source.objects[key] = edited(source.objects[key])
-                source.versions[key] = "v2"
-            timers.upsert = 0.0
-            start = time.perf_counter()
-            edit_chunks = edit_embedded = edit_reused = 0
-            for n, key in enumerate(edited_keys, start=len(docs) + 1):
-                position = Position(sequencer=f"{n:016X}", timestamp=datetime.now(UTC))
-                result = ingestor.ingest("bench-bucket", key, "v2", position)
-                if result.status != "indexed":
-                    raise SystemExit(f"{key} (edit): {result.status} {result.reason}")
-                edit_chunks += result.chunks
-                edit_embedded += result.embedded
-                edit_reused += result.reused
-            edit_elapsed = time.perf_counter() - start
-            edit_upserted = timers.upsert
-            store.close()
-
+            print(f"corpus: {len(docs)} documents, {sum(len(d) for d in docs.values()) / 1e6:.2f} MB; "
+                  f"dims={args.dims}, strategy={args.strategy}, size={args.chunk_size}, "
+                  f"overlap={args.chunk_overlap}, pgvector {version[0] if version else '?'}", flush=True)
+            loading, building, chunks = bulk_load(uri, docs, settings_for(uri, "bulk", args), args.dims, args.batch)
+            runs = None if args.bulk_only else incremental(uri, docs, args)
             with psycopg.connect(uri, autocommit=True) as conn:
-                stored = conn.execute("SELECT count(*) FROM bench_chunks").fetchone()
-                assert stored is not None and stored[0] == chunks, (stored, chunks)
-                row_versions = conn.execute("SELECT count(*) FROM bench_chunks WHERE version_id = 'v2'").fetchone()
-                assert row_versions is not None and row_versions[0] == edit_chunks, (row_versions, edit_chunks)
-                time.sleep(1)  # let the closed backend's statistics arrive
-                updates = conn.execute(
-                    "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'bench_chunks'"
-                ).fetchone()
-                updated, hot = updates if updates is not None else (0, 0)
-                (indexed_s, rows), (copied_s, built_s, _) = copy_floors(conn, "bench_chunks")
+                floors = copy_floors(conn, "bulk_chunks", indexed=runs is not None)
         finally:
             server.cleanup()
 
-    parse_chunk = elapsed - timers.embed - upserted
-    print(f"pipeline : {len(docs)} docs, {chunks} chunks in {elapsed:.2f}s")
-    print(f"           {len(docs) / elapsed:8.1f} documents/s   {chunks / elapsed:8.1f} chunks/s")
-    print(
-        f"           split: parse+chunk+checks {parse_chunk:.2f}s ({parse_chunk / elapsed:.0%}), "
-        f"embed (HashEmbedder) {timers.embed:.2f}s ({timers.embed / elapsed:.0%}), "
-        f"pgvector upsert {upserted:.2f}s ({upserted / elapsed:.0%})"
-    )
-    print(
-        f"edits    : {len(edited_keys)} new versions ({edit_chunks} chunks: {edit_embedded} embedded, "
-        f"{edit_reused} reused) in {edit_elapsed:.2f}s = {len(edited_keys) / edit_elapsed:.1f} documents/s "
-        f"(upsert {edit_upserted:.2f}s, {1000 * edit_upserted / len(edited_keys):.1f} ms per document); "
-        f"chunk rows updated {updated}, of which HOT {hot}"
-    )
-    floor_build = copied_s + built_s
-    print(
-        f"floor (a): COPY {rows} rows into the indexed table {indexed_s:.2f}s = {rows / indexed_s:8.1f} chunks/s "
-        "(same incremental HNSW maintenance)"
-    )
-    print(
-        f"floor (b): COPY {rows} rows without HNSW {copied_s:.2f}s + one CREATE INDEX {built_s:.2f}s "
-        f"= {floor_build:.2f}s = {rows / floor_build:8.1f} chunks/s (initial-load lower bound)"
-    )
-    print(
-        f"ratio    : pipeline/floor (a) = {elapsed / indexed_s:.2f}x the time; pipeline/floor (b) = "
-        f"{elapsed / floor_build:.2f}x (upsert alone {upserted / indexed_s:.2f}x / {upserted / floor_build:.2f}x)"
-    )
-    print(
-        f"RESULT docs_per_s={len(docs) / elapsed:.2f} chunks_per_s={chunks / elapsed:.2f} "
-        f"upsert_s={upserted:.2f} edit_docs_per_s={len(edited_keys) / edit_elapsed:.2f} "
-        f"edit_ms_per_doc={1000 * edit_upserted / len(edited_keys):.1f} edit_embedded={edit_embedded} "
-        f"floor_indexed_chunks_per_s={rows / indexed_s:.2f} floor_build_chunks_per_s={rows / floor_build:.2f} "
-        f"ratio_indexed={elapsed / indexed_s:.2f} ratio_build={elapsed / floor_build:.2f}"
-    )
+    bulk_s, floor_s = loading + building, floors["copy"] + floors["build"]
+    print(f"bulk load: {len(docs)} docs, {chunks} chunks in {bulk_s:.2f}s = {len(docs) / bulk_s:.1f} documents/s: "
+          f"parse+chunk+embed+COPY in batches of {args.batch} {loading:.2f}s, "
+          f"one CREATE INDEX CONCURRENTLY {building:.2f}s")
+    print(f"floor (b): one COPY of the same rows {floors['copy']:.2f}s + one CREATE INDEX {floors['build']:.2f}s "
+          f"= {floor_s:.2f}s (CONCURRENTLY instead: {floors['copy_cic']:.2f}s + {floors['build_cic']:.2f}s)")
+    print(f"ratio    : bulk load / floor (b) = {bulk_s / floor_s:.2f}x")
+    result = f"RESULT bulk_s={bulk_s:.2f} floor_s={floor_s:.2f} ratio_bulk={bulk_s / floor_s:.2f} "
+    if runs is not None:
+        result += report_incremental(len(docs), runs, floors)
+    print(result.strip())
     return 0
 
 

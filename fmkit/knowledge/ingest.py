@@ -15,7 +15,8 @@ an `Embedder` and a `VectorStore`.
 4. parse, chunk (empty / corrupt / too many chunks -> `UnparseableDocument`);
 5. embed only chunks whose content hash has no reusable vector (same fingerprint);
 6. `store.upsert` writes the chunks and removes the stale ones (atomic in pgvector, where
-   the version check is repeated under a lock).
+   the version check is repeated under a lock). A bulk load runs steps 1-5 per document
+   (`prepare`) and writes a batch at once (`fmkit.knowledge.bulk`).
 
 **Deleted event**
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fmkit.contracts.knowledge import KnowledgeSettings
@@ -41,6 +43,7 @@ from .models import (
     Chunk,
     DocumentState,
     DocumentVersion,
+    DocumentWrite,
     EmbeddedChunk,
     IngestResult,
     ObjectEvent,
@@ -83,6 +86,15 @@ def accepts_key(settings: KnowledgeSettings, key: str) -> tuple[bool, str]:
     return True, ""
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A document ready to be written: its chunks and vectors, and how many were embedded now."""
+
+    write: DocumentWrite
+    embedded: int
+    reused: int
+
+
 class _Skip(Exception):
     """Ends an ingestion early with a result that is not an error (skipped, superseded)."""
 
@@ -121,6 +133,18 @@ class Ingestor:
     ) -> IngestResult:
         """Index one object version. `position` is `None` for bulk items and local files
         (then it is the object's `LastModified`)."""
+        prepared = self.prepare(bucket, key, version_id, position)
+        if isinstance(prepared, IngestResult):
+            return prepared
+        write = prepared.write
+        return self.written(prepared, self.store.upsert(write.doc_id, write.version, write.chunks))
+
+    def prepare(
+        self, bucket: str, key: str, version_id: str | None = None, position: Position | None = None
+    ) -> PreparedDocument | IngestResult:
+        """Every step of `ingest` but the write: the document's chunks with their vectors,
+        or the result that ends it early (skipped, superseded). Batched writers (bulk
+        loads) prepare many documents, write them together, then call `written`."""
         doc_id = source_key_of(bucket, key)
         try:
             accepted, why = accepts_key(self.settings, key)
@@ -130,7 +154,7 @@ class Ingestor:
                 version_id, position = self._current(bucket, key, version_id)
             state = self.store.get_state(doc_id)
             self._check_order(state, doc_id, version_id, position)
-            return self._index(bucket, key, version_id, position, state)
+            return self._prepare(bucket, key, version_id, position, state)
         except _Skip as skip:
             return skip.result
 
@@ -191,8 +215,8 @@ class Ingestor:
         embedded = [EmbeddedChunk(c, fresh.get(c.content_hash) or reusable[c.content_hash]) for c in chunks]
         return embedded, set(fresh)
 
-    def _index(self, bucket: str, key: str, version_id: str | None, position: Position,
-               state: DocumentState | None) -> IngestResult:
+    def _prepare(self, bucket: str, key: str, version_id: str | None, position: Position,
+                 state: DocumentState | None) -> PreparedDocument | IngestResult:
         doc_id = source_key_of(bucket, key)
         try:
             fetched = self.source.fetch(bucket, key, version_id, self.settings.max_object_bytes)
@@ -203,11 +227,17 @@ class Ingestor:
         embedded, fresh = self._embed(doc_id, chunks, state)
         version = DocumentVersion(bucket=bucket, key=key, version_id=version_id, position=position,
                                   fingerprint=self.fingerprint, doc_type=doc_type)
-        if not self.store.upsert(doc_id, version, embedded):
-            return IngestResult(status="superseded", source_key=doc_id, version_id=version_id,
+        return PreparedDocument(DocumentWrite(doc_id, version, embedded), embedded=len(fresh),
+                                reused=sum(1 for c in chunks if c.content_hash not in fresh))
+
+    def written(self, prepared: PreparedDocument, applied: bool) -> IngestResult:
+        """The result of a prepared document's write (`applied`: the store took it)."""
+        write = prepared.write
+        if not applied:
+            return IngestResult(status="superseded", source_key=write.doc_id, version_id=write.version.version_id,
                                 reason="a newer version was recorded while this one was processed")
-        result = IngestResult(status="indexed", source_key=doc_id, version_id=version_id, chunks=len(chunks),
-                              embedded=len(fresh), reused=sum(1 for c in chunks if c.content_hash not in fresh))
+        result = IngestResult(status="indexed", source_key=write.doc_id, version_id=write.version.version_id,
+                              chunks=len(write.chunks), embedded=prepared.embedded, reused=prepared.reused)
         self.log.info("document indexed", extra=result.model_dump())
         return result
 

@@ -14,6 +14,7 @@ is not older than what it has recorded for that key (documents *and* tombstones)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -94,6 +95,15 @@ class Chunk:
 class EmbeddedChunk:
     chunk: Chunk
     vector: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentWrite:
+    """One document's complete set of chunks for a batched write (`bulk_upsert`)."""
+
+    doc_id: str
+    version: DocumentVersion
+    chunks: Sequence[EmbeddedChunk]
 
 
 class QueryFilters(BaseModel):

@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from ..models import DocumentState, DocumentVersion, EmbeddedChunk, QueryFilters, QueryHit
+from ..models import DocumentState, DocumentVersion, DocumentWrite, EmbeddedChunk, QueryFilters, QueryHit
 
 
 @runtime_checkable
@@ -45,6 +45,30 @@ class VectorStore(Protocol):
     ) -> bool: ...
 
     def query(self, vector: Sequence[float], k: int, filters: QueryFilters | None = None) -> list[QueryHit]: ...
+
+
+@runtime_checkable
+class BulkLoadable(Protocol):
+    """A store with a bulk mode for the first load of an empty (or rebuilt) store.
+
+    - `begin_bulk_load(job)`: enter bulk mode when the store is empty, or join a bulk load
+      still in progress (then the vector index is left unbuilt until it finishes); `False`
+      means "not empty: keep writing incrementally".
+    - `bulk_load_active()`: whether some bulk load is in progress (writers then batch).
+    - `bulk_upsert(writes)`: `upsert` for many documents in one transaction, with the same
+      version checks; returns, per write, whether it applied.
+    - `finish_bulk_load(job)`: build the vector index once and leave bulk mode: `built`,
+      `ready` (already there), `deferred` (another bulk load still runs and builds it)
+      or `building` (a build is still running: call again later).
+    """
+
+    def begin_bulk_load(self, job: str) -> bool: ...
+
+    def bulk_load_active(self) -> bool: ...
+
+    def bulk_upsert(self, writes: Sequence[DocumentWrite]) -> list[bool]: ...
+
+    def finish_bulk_load(self, job: str) -> str: ...
 
 
 def may_apply(recorded: DocumentState | None, incoming: DocumentVersion) -> bool:

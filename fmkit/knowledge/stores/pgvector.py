@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..errors import ConfigurationError
-from ..models import DocumentState, DocumentVersion, EmbeddedChunk, Position, QueryFilters, QueryHit
+from ..models import DocumentState, DocumentVersion, DocumentWrite, EmbeddedChunk, Position, QueryFilters, QueryHit
+from . import pgvector_bulk as bulk
 from .base import may_apply
 from .codec import hit_from_metadata
 from .filters import sql_where
@@ -48,6 +49,10 @@ class PgVectorStore:
     never rewritten with their vector: an edit that changes one chunk inserts one vector.
     The chunks table is created with `fillfactor = 50` so the metadata-only updates of
     kept chunks can be HOT updates (same page, no new index entries at all).
+
+    `{prefix}_bulk_loads` records bulk loads in progress: the first load of an empty store
+    is written batch by batch with `COPY` and the HNSW index is built once at its end
+    (`pgvector_bulk`); `ensure_schema` leaves the index to that build.
     """
 
     HNSW_M = 16
@@ -79,6 +84,8 @@ class PgVectorStore:
         self.hnsw_ef_construction = hnsw_ef_construction
         self.docs = f"{table_prefix}_documents"
         self.chunks = f"{table_prefix}_chunks"
+        self.bulk_loads = f"{table_prefix}_bulk_loads"
+        self.hnsw_index = f"{self.chunks}_embedding_hnsw"
 
     # -- connection handling -------------------------------------------------
     def connection(self) -> Any:
@@ -168,11 +175,9 @@ class PgVectorStore:
             ).fetchone()
             if f"fillfactor={self.CHUNKS_FILLFACTOR}" not in (options[0] if options else []):
                 conn.execute(f"ALTER TABLE {self.chunks} SET (fillfactor = {self.CHUNKS_FILLFACTOR})")
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.chunks}_embedding_hnsw ON {self.chunks} "
-                f"USING hnsw (embedding vector_cosine_ops) "
-                f"WITH (m = {int(self.hnsw_m)}, ef_construction = {int(self.hnsw_ef_construction)})"
-            )
+            conn.execute(bulk.LOADS_TABLE.format(table=self.bulk_loads))
+            if not conn.execute(bulk.ACTIVE.format(table=self.bulk_loads)).fetchone()[0]:
+                conn.execute(self.hnsw_ddl())  # a bulk load in progress builds it once, at its end
             conn.execute(f"CREATE INDEX IF NOT EXISTS {self.chunks}_key_prefix ON {self.chunks} (key text_pattern_ops)")
             return conn.execute(
                 "SELECT atttypmod FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'embedding'",
@@ -186,6 +191,27 @@ class PgVectorStore:
                 f"but EMBEDDING_DIMENSIONS={self.dimensions}; use a new DB_TABLE_PREFIX "
                 "(and re-ingest) when changing the embedding size"
             )
+
+    def hnsw_ddl(self, *, concurrently: bool = False) -> str:
+        """`CREATE INDEX` of the chunks' HNSW index (cosine), with this store's parameters."""
+        return (
+            f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {self.hnsw_index} "
+            f"ON {self.chunks} USING hnsw (embedding vector_cosine_ops) "
+            f"WITH (m = {int(self.hnsw_m)}, ef_construction = {int(self.hnsw_ef_construction)})"
+        )
+
+    # -- bulk mode (first load of an empty or rebuilt store: see pgvector_bulk) ----
+    def begin_bulk_load(self, job: str) -> bool:
+        return bulk.begin(self, job)
+
+    def bulk_load_active(self) -> bool:
+        return bulk.active(self)
+
+    def bulk_upsert(self, writes: Sequence[DocumentWrite]) -> list[bool]:
+        return bulk.write(self, writes)
+
+    def finish_bulk_load(self, job: str) -> str:
+        return bulk.finish(self, job)
 
     # -- reads ---------------------------------------------------------------
     def _state_sql(self) -> str:

@@ -69,6 +69,7 @@ def register_vector(conn: Any) -> bool:
         def load(self, data: Any) -> list[float]:
             return vector_from_binary(data)
 
+    info.register(conn)  # the name "vector" resolves for COPY's set_types
     conn.adapters.register_dumper(PgVector, VectorBinaryDumper)
     conn.adapters.register_loader(info.oid, VectorBinaryLoader)
     return True

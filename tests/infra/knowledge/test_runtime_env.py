@@ -23,6 +23,7 @@ NAMING_ONLY = "handler.on_event:knowledge-schema"
 RUNTIME_HANDLERS = {
     "pipeline": {"handler.handler:knowledge-ingest", "bulk.handler:knowledge-bulk", "handler.handler:knowledge-query"},
     "index": {"handler.is_complete:knowledge-schema"},
+    "bulk-load": {"bulk.index_handler:knowledge-bulk-index"},
 }
 
 
@@ -61,6 +62,7 @@ def test_default_config_functions_satisfy_the_contract(stack: str, default_templ
 def test_every_store_satisfies_the_contract(store: str, kind: str, request: pytest.FixtureRequest) -> None:
     functions = knowledge_functions(request.getfixturevalue(store))
     expected = RUNTIME_HANDLERS["pipeline"] | (RUNTIME_HANDLERS["index"] if kind != "s3-vectors" else set())
+    expected |= RUNTIME_HANDLERS["bulk-load"] if kind == "pgvector" else set()
     assert set(functions) == expected
     for name, environment in functions.items():
         assert assert_contract(name, environment).vector_store == kind

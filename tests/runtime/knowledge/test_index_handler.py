@@ -77,7 +77,7 @@ def test_the_schema_is_created_from_the_functions_environment(pg_uri: str, table
         monkeypatch.setenv(name, value)
     assert handler.is_complete(event("Create", PhysicalResourceId="p"), context) == {"IsComplete": True}
     tables = sql(pg_uri, "SELECT tablename FROM pg_tables WHERE tablename LIKE %s ORDER BY 1", (f"{table_prefix}%",))
-    assert tables == [(f"{table_prefix}_chunks",), (f"{table_prefix}_documents",)]
+    assert tables == [(f"{table_prefix}_bulk_loads",), (f"{table_prefix}_chunks",), (f"{table_prefix}_documents",)]
     assert handler.is_complete(event("Update", PhysicalResourceId="p"), context) == {"IsComplete": True}  # idempotent
 
 

@@ -30,8 +30,8 @@ def query_env(pg_store: PgVectorStore, pg_uri: str, table_prefix: str, aws: Aws)
     aws.put("faq/billing.md", b"# Billing\n\nInvoices are sent on the first business day of each month.")
     aws.put("faq/travel.md", b"# Travel\n\nBook trains for trips shorter than four hours.")
     aws.put("legal/terms.txt", b"Invoices are payable within thirty days of the invoice date.")
-    for key in ("faq/billing.md", "faq/travel.md", "legal/terms.txt"):
-        bulk.process_item({"bucket": BUCKET, "key": key}, raise_transient=True)
+    bulk.process_items([{"bucket": BUCKET, "key": key} for key in ("faq/billing.md", "faq/travel.md",
+                                                                    "legal/terms.txt")])
     query_handler.configure(settings=settings, embedder=HashEmbedder(64), store=pg_store)
     yield
     query_handler.reset()

@@ -9,6 +9,7 @@ import typer
 from fmkit.cli.config_cmds import config_app, validate
 from fmkit.cli.env_cmds import env_app
 from fmkit.cli.eval_cmd import evaluate
+from fmkit.cli.eval_export_cmd import eval_export
 from fmkit.cli.eval_guardrail_cmd import eval_guardrail
 from fmkit.cli.eval_retrieval_cmd import eval_retrieval
 from fmkit.cli.models_cmd import models_app
@@ -30,6 +31,7 @@ app.command("plan")(plan)
 app.command("eval")(evaluate)
 app.command("eval-retrieval")(eval_retrieval)
 app.command("eval-guardrail")(eval_guardrail)
+app.command("eval-export")(eval_export)
 app.command("preflight")(preflight)
 app.add_typer(models_app, name="models")
 

@@ -180,6 +180,18 @@ def card_for_hf_model(hf_model_id: str) -> ModelCard | None:
     return get_card(card_id) if card_id else None
 
 
+def card_for_open_weights(hf_model_id: str) -> ModelCard | None:
+    """The card of a Hub model id: linked through JumpStart, or the card named like the repository
+    whose license page is that repository's (so a re-upload under another owner is not matched)."""
+    linked = card_for_hf_model(hf_model_id)
+    if linked is not None:
+        return linked
+    card = get_card(hf_model_id.rsplit("/", 1)[-1].lower())
+    url = (card.license_url or "").lower() if card is not None else ""
+    repository = f"huggingface.co/{hf_model_id.lower()}"
+    return card if f"{repository}/" in url or url.rstrip("/").endswith(repository) else None
+
+
 def card_for_gguf(repo: str, file: str | None = None) -> ModelCard | None:
     """The card of a Hub GGUF repository (and file): exact file first, then the repository."""
     index = _index()

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from fmkit.cli.config_cmds import config_app, validate
+from fmkit.cli.customize_cmd import customize_app
 from fmkit.cli.env_cmds import env_app
 from fmkit.cli.eval_cmd import evaluate
 from fmkit.cli.eval_export_cmd import eval_export
@@ -34,6 +35,7 @@ app.command("eval-guardrail")(eval_guardrail)
 app.command("eval-export")(eval_export)
 app.command("preflight")(preflight)
 app.add_typer(models_app, name="models")
+app.add_typer(customize_app, name="customize")
 
 
 def main() -> None:

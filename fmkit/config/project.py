@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from fmkit.config.base import Name, Strict, TagKey, TagValue, check_tag_value, config_error
+from fmkit.config.customization import Customization
 from fmkit.config.evaluation import EvaluationConfig
 from fmkit.config.knowledge import KnowledgeBaseConfig
 from fmkit.config.sustainability import Budget, CarbonBudget, CarbonPolicy, SustainabilityConfig
@@ -29,6 +30,7 @@ class ProjectConfig(Strict):
     knowledge_bases: dict[Name, KnowledgeBaseConfig] = Field(default_factory=dict)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     sustainability: SustainabilityConfig = Field(default_factory=SustainabilityConfig)
+    customizations: dict[Name, Customization] = Field(default_factory=dict)
 
     @field_validator("owner", "cost_center")
     @classmethod

@@ -15,6 +15,7 @@ from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from fmkit.estimate import cost, fields, services
 from fmkit.estimate.carbon import grid_g_per_kwh
+from fmkit.estimate.customization import estimate_customizations
 from fmkit.estimate.model import (
     BudgetCheck,
     DeploymentEstimate,
@@ -103,7 +104,7 @@ def _platform(env: EnvironmentConfig) -> DeploymentEstimate:
 
 def estimate_items(env: EnvironmentConfig) -> list[DeploymentEstimate]:
     items = [estimate_deployment(n, d, env) for n, d in sorted(env.enabled_models().items())]
-    return items + _knowledge_bases(env) + [_platform(env)]
+    return items + _knowledge_bases(env) + estimate_customizations(env) + [_platform(env)]
 
 
 def _bedrock_available(dep: BedrockDeployment, region: str) -> bool:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fmkit.catalog.cards import ModelCard, card_for_bedrock, card_for_gguf, card_for_hf_model, card_for_jumpstart
+from fmkit.catalog.cards import (
+    ModelCard,
+    card_for_bedrock,
+    card_for_gguf,
+    card_for_hf_model,
+    card_for_jumpstart,
+    card_for_open_weights,
+)
+from fmkit.config.customization import BedrockCustomization, Customization
 from fmkit.config.deployments import BedrockDeployment, Deployment, GravitonDeployment, SageMakerDeployment
 from fmkit.config.findings import DocPath
 
@@ -36,3 +44,16 @@ def identify(deployment: Deployment) -> Identified | None:
         if hf is not None:
             return Identified(card_for_gguf(hf.repo, hf.file), ("model", "hf", "repo"), f"{hf.repo}/{hf.file}")
     return None
+
+
+def identify_customization(customization: Customization) -> Identified:
+    """The card of a customization's base model (its license binds the customized model too)."""
+    if isinstance(customization, BedrockCustomization):
+        return Identified(card_for_bedrock(customization.base_model), ("base_model",), customization.base_model)
+    base = customization.base
+    if base.jumpstart_model_id is not None:
+        return Identified(card_for_jumpstart(base.jumpstart_model_id), ("base", "jumpstart_model_id"),
+                          base.jumpstart_model_id)
+    hf_model_id = str(base.hf_model_id)
+    return Identified(card_for_open_weights(hf_model_id), ("base", "hf_model_id"), hf_model_id)
+

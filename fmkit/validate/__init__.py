@@ -15,6 +15,7 @@ from fmkit.validate import (
     bedrock,  # noqa: F401
     carbon,  # noqa: F401
     common,  # noqa: F401
+    customization,  # noqa: F401
     evaluation,  # noqa: F401
     graviton,  # noqa: F401
     knowledge,  # noqa: F401

@@ -16,7 +16,7 @@ from fmkit.catalog.cards import ModelCard
 from fmkit.catalog.jumpstart import get_jumpstart_model
 from fmkit.config.deployments import BedrockDeployment, Deployment, SageMakerDeployment
 from fmkit.config.environment import EnvironmentConfig
-from fmkit.selection.identify import identify
+from fmkit.selection.identify import identify, identify_customization
 from fmkit.validate.registry import Finding, rule
 
 NON_COMMERCIAL_HINT = ("choose a model whose license allows it (`fmkit models --commercial`), or set "
@@ -38,19 +38,41 @@ def model_license_allows_usage(env: EnvironmentConfig) -> Iterator[Finding]:
         card = known.card
         if card is None:
             if _provider_knows(deployment):  # an unknown id is reported by the provider's own rule
-                yield from _unknown(name, deployment, known.named, path)
+                yield from _unknown(f"models/{name}.yaml", deployment.license_ack, known.named, path)
             continue
-        if card.commercial_use == "not_allowed" and usage != "research":
-            yield Finding(path, f"{card.name} is under {_license(card)}, which does not allow {usage} use "
-                          f"(project.usage: {usage})", NON_COMMERCIAL_HINT)
-        elif card.commercial_use == "restricted" and usage != "research" and deployment.license_ack is None:
-            yield Finding(path, f"{card.name} is under {_license(card)}, which restricts use: "
-                          f"{card.commercial_condition or 'read its conditions'}",
-                          f"once the conditions are checked, record why in models/{name}.yaml: license_ack: \"…\"",
-                          "warning")
-        elif card.commercial_use is None and deployment.license_ack is None:
-            yield Finding(path, f"fmkit's catalog does not know whether {card.name}'s license allows {usage} use",
-                          f"check {_license(card)}, then record why it is fine in license_ack: \"…\"", "warning")
+        yield from _judge(card, usage, deployment.license_ack, path, f"models/{name}.yaml")
+
+
+@rule("customization-license-allows-usage")
+def customization_license_allows_usage(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A customized model inherits its base model's license: the same check as a deployment's."""
+    usage = env.project.usage
+    for name, customization in sorted(env.project.customizations.items()):
+        if not customization.runs_in(env.name):
+            continue
+        known = identify_customization(customization)
+        path = ("project", "customizations", name, *known.path)
+        where = f"project.yaml (customizations.{name})"
+        if known.card is None:
+            if customization.kind == "sagemaker-peft":  # unknown Bedrock ids: customization-base-customizable
+                yield from _unknown(where, customization.license_ack, known.named, path)
+            continue
+        yield from _judge(known.card, usage, customization.license_ack, path, where)
+
+
+def _judge(card: ModelCard, usage: str, license_ack: str | None, path: tuple[str | int, ...],
+           where: str) -> Iterator[Finding]:
+    if card.commercial_use == "not_allowed" and usage != "research":
+        yield Finding(path, f"{card.name} is under {_license(card)}, which does not allow {usage} use "
+                      f"(project.usage: {usage})", NON_COMMERCIAL_HINT)
+    elif card.commercial_use == "restricted" and usage != "research" and license_ack is None:
+        yield Finding(path, f"{card.name} is under {_license(card)}, which restricts use: "
+                      f"{card.commercial_condition or 'read its conditions'}",
+                      f"once the conditions are checked, record why in {where}: license_ack: \"…\"",
+                      "warning")
+    elif card.commercial_use is None and license_ack is None:
+        yield Finding(path, f"fmkit's catalog does not know whether {card.name}'s license allows {usage} use",
+                      f"check {_license(card)}, then record why it is fine in license_ack: \"…\"", "warning")
 
 
 def _provider_knows(deployment: Deployment) -> bool:
@@ -61,10 +83,10 @@ def _provider_knows(deployment: Deployment) -> bool:
     return True
 
 
-def _unknown(name: str, deployment: Deployment, named: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    if deployment.license_ack is not None:
+def _unknown(where: str, license_ack: str | None, named: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    if license_ack is not None:
         return
     yield Finding(path, f"fmkit's catalog has no license for '{named}'",
-                  f"check the model's license, then record why it is fine in models/{name}.yaml: license_ack: \"…\" "
+                  f"check the model's license, then record why it is fine in {where}: license_ack: \"…\" "
                   "(or add the model to model_configs/catalog/ so every project gets its license checked)",
                   "warning")

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, Field, PositiveInt, ValidationInfo, WithJsonSchema, model_validator
 
 from fmkit.catalog import bedrock as catalog
-from fmkit.config.base import Strict, config_error
+from fmkit.config.base import Name, Strict, config_error
 from fmkit.config.deployment_base import DeploymentBase
 from fmkit.config.platform import LOG_RETENTION_DAYS
 
@@ -234,6 +234,9 @@ class BedrockDeployment(DeploymentBase):
     guardrail: GuardrailConfig | None = None
     invocation_logging: InvocationLogging | None = Field(
         default=None, description="Account/region-wide: every Bedrock model of an environment must agree.")
+    custom_model: Name | None = Field(
+        default=None, description="A kind: bedrock customization (project.customizations) whose promoted custom "
+        "model this deployment serves; model_id (its base model) serves until the first promotion.")
 
     def route(self, region: str) -> BedrockRoute | None:
         """How a call from `region` reaches the model; None when the catalog has no such path."""

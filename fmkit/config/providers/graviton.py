@@ -105,6 +105,11 @@ class GgufModel(Strict):
     kms_key_arn: str | None = Field(
         default=None, description="KMS key of the s3_uri object when it is SSE-KMS encrypted with your own key."
     )
+    customization: Name | None = Field(
+        default=None,
+        description="A sagemaker-peft customization (project.customizations) whose promoted GGUF replaces this "
+        "model: s3_uri/hf serves until the first promotion, then each promotion rolls out as a stack update.",
+    )
 
     @field_validator("s3_uri")
     @classmethod

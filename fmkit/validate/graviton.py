@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 
 from fmkit.catalog.instances import get_instance, is_graviton, suggest_instance_types
 from fmkit.config.environment import EnvironmentConfig
-from fmkit.config.providers.graviton import GravitonDeployment
+from fmkit.config.providers.graviton import GravitonDeployment, ServerConfig
 from fmkit.validate.registry import Finding, rule
 
 # Besides the weights: OS, llama-server and compute buffers, then KV cache and scratch.
@@ -16,9 +17,10 @@ KV_OVERHEAD = 0.2
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
-def required_memory_gib(model_size_gib: float) -> float:
-    """RAM a GGUF needs to serve: weights + 20% (KV cache, buffers) + 2 GiB for the OS."""
-    return model_size_gib * (1 + KV_OVERHEAD) + RESERVED_GIB
+def required_memory_gib(model_size_gib: float, cache_ram_mib: int = ServerConfig().cache_ram_mib) -> float:
+    """RAM a GGUF needs to serve: weights + 20% (KV cache, buffers) + 2 GiB for the OS, plus the
+    prompt cache cap (`--cache-ram`), which llama-server fills with every distinct long prompt."""
+    return model_size_gib * (1 + KV_OVERHEAD) + RESERVED_GIB + cache_ram_mib / 1024
 
 
 @rule("graviton-instance-is-graviton")
@@ -54,12 +56,14 @@ def graviton_model_fits_memory(env: EnvironmentConfig) -> Iterator[Finding]:
         spec = get_instance(model.instance_type)
         if spec is None:
             continue
-        need = required_memory_gib(model.model.size_gib)
+        need = required_memory_gib(model.model.size_gib, model.server.cache_ram_mib)
         if need > spec.memory_gib:
+            cache = model.server.cache_ram_mib
             yield Finding(("models", name, "model", "size_gib"),
-                          f"a {model.model.size_gib:g} GiB model needs about {need:.1f} GiB of RAM; "
-                          f"{model.instance_type} has {spec.memory_gib:g} GiB",
-                          "use a larger size or a memory-optimised family (m7g, r7g, r8g), or a smaller quantization")
+                          f"a {model.model.size_gib:g} GiB model with a {cache} MiB prompt cache needs about "
+                          f"{need:.1f} GiB of RAM; {model.instance_type} has {spec.memory_gib:g} GiB",
+                          "use a larger size or a memory-optimised family (m7g, r7g, r8g), a smaller quantization, "
+                          "or a smaller server.cache_ram_mib")
 
 
 @rule("graviton-threads-within-vcpus")
@@ -110,7 +114,63 @@ def graviton_hf_revision_pinned(env: EnvironmentConfig) -> Iterator[Finding]:
 def graviton_public_open_to_world(env: EnvironmentConfig) -> Iterator[Finding]:
     for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
         if model.exposure.mode == "public" and "0.0.0.0/0" in (model.exposure.allowed_cidrs or []):
-            hint = "list client networks instead" if model.server.api_key_secret_arn else (
-                "set server.api_key_secret_arn, or list client networks instead")
+            hint = "list client networks instead" if model.server.require_api_key else (
+                "set server.require_api_key: true, or list client networks instead")
             yield Finding(("models", name, "exposure", "allowed_cidrs"),
                           "the endpoint is open to the whole internet", hint, severity="warning")
+
+
+@rule("graviton-output-within-context")
+def graviton_output_within_context(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A slot stops at its share of the context, so a larger default could never be reached."""
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
+        server = model.server
+        per_slot = server.context_size // server.parallel
+        if server.default_max_tokens > per_slot:
+            yield Finding(("models", name, "server", "default_max_tokens"),
+                          f"default_max_tokens {server.default_max_tokens} exceeds the {per_slot} tokens of context "
+                          "each slot has (prompt included), which bound every answer",
+                          f"use at most {per_slot}, or raise context_size / lower parallel")
+
+
+@rule("graviton-warm-pool-not-hibernated")
+def graviton_warm_pool_not_hibernated(env: EnvironmentConfig) -> Iterator[Finding]:
+    """The kit does not set up hibernation, so a hibernated pool would fail to hibernate."""
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
+        pool = model.autoscaling.warm_pool
+        if pool is not None and pool.state == "hibernated":
+            yield Finding(("models", name, "autoscaling", "warm_pool", "state"),
+                          "hibernated warm pools are not supported: hibernation must be enabled in the launch "
+                          "template, needs an encrypted root volume that holds RAM + model, at most 150 GiB of "
+                          "RAM, and an instance family and AMI that hibernate on arm64, none of which the kit sets "
+                          "up or checks",
+                          "use state: stopped (the model stays on the volume; a start reloads it from disk) "
+                          "or running")
+
+
+@rule("graviton-model-sha256-pinned")
+def graviton_model_sha256_pinned(env: EnvironmentConfig) -> Iterator[Finding]:
+    """Without a digest a changed or substituted file is served as long as it starts with GGUF."""
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
+        if model.model.sha256 is None:
+            yield Finding(("models", name, "model"),
+                          "the GGUF is not pinned by sha256, so a changed or substituted file would be served",
+                          "add model.sha256 (the Hub shows it on the file's page; the build log and each "
+                          "instance's boot log print the digest of the file they got)", severity="warning")
+
+
+@rule("graviton-internal-cidr-admits-vpc")
+def graviton_internal_cidr_admits_vpc(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A CIDR covering the VPC admits every workload in it, not only the model's consumers."""
+    vpc = ipaddress.IPv4Network(env.platform.vpc.cidr)
+    for name, model in env.deployments_of(GravitonDeployment, include_disabled=True).items():
+        exposure = model.exposure
+        if exposure.mode != "internal":
+            continue
+        for cidr in exposure.allowed_cidrs or []:
+            if ipaddress.IPv4Network(cidr).overlaps(vpc):
+                yield Finding(("models", name, "exposure", "allowed_cidrs"),
+                              f"{cidr} overlaps the environment's VPC ({vpc}): every workload there could call "
+                              "the model, not only its consumers",
+                              "name the callers' security groups in exposure.consumer_security_group_ids "
+                              "instead", severity="warning")

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
+from fmkit.catalog.llama_cpp import default_llama_cpp_version, get_llama_cpp_build, known_llama_cpp_versions
 from fmkit.config.base import Name, Strict, config_error
 from fmkit.config.deployment_base import CapacityChange, DeploymentBase
 from fmkit.config.diagnostics import did_you_mean
@@ -24,36 +25,42 @@ SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:se
 KMS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
 ACM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 QUANT_RE = re.compile(r"^(I?Q[1-8](_[A-Z0-9]+)*|F16|BF16|F32)$", re.IGNORECASE)
-LLAMA_CPP_TAG_RE = re.compile(r"^b\d{3,6}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+SECURITY_GROUP_RE = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # EventBridge-style cron used by ASG scheduled actions: minute hour day-of-month month day-of-week.
 CRON_RE = re.compile(r"^\S+ \S+ \S+ \S+ \S+$")
 FLAG_VALUE_RE = re.compile(r"^[A-Za-z0-9._:,/+=-]{1,200}$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
-# llama.cpp release built for every instance by default (github.com/ggml-org/llama.cpp tags).
-DEFAULT_LLAMA_CPP = "b10760"
-
-# llama-server flags a config may add: "switch" takes no value, "value" takes one.
-# The kit sets model, host, port, context, slots, threads, alias, api key, metrics, timeout.
+# llama-server flags a config may add: "switch" takes no value, "value" takes one. Every name
+# here and in MANAGED_FLAGS is checked against the pinned binary's --help by `make test-serving`.
 ALLOWED_FLAGS: dict[str, Literal["switch", "value"]] = {
     "--flash-attn": "value", "--cache-type-k": "value", "--cache-type-v": "value",
     "--batch-size": "value", "--ubatch-size": "value", "--threads-batch": "value",
-    "--n-predict": "value", "--keep": "value", "--cache-reuse": "value",
+    "--keep": "value", "--cache-reuse": "value", "--load-mode": "value",
     "--chat-template": "value", "--reasoning-format": "value", "--numa": "value",
     "--rope-scaling": "value", "--rope-freq-base": "value", "--rope-freq-scale": "value",
     "--temp": "value", "--top-k": "value", "--top-p": "value", "--min-p": "value",
     "--repeat-penalty": "value", "--seed": "value", "--slot-prompt-similarity": "value",
-    "--jinja": "switch", "--no-jinja": "switch", "--mlock": "switch", "--no-mmap": "switch",
+    "--jinja": "switch", "--no-jinja": "switch",
     "--no-warmup": "switch", "--cont-batching": "switch", "--no-cont-batching": "switch",
-    "--swa-full": "switch", "--kv-unified": "switch", "--no-webui": "switch",
+    "--swa-full": "switch", "--kv-unified": "switch",
 }
+# Flags the kit renders itself (and their short forms), with the config field that sets them.
 MANAGED_FLAGS = {
     "-m": "model", "--model": "model", "--host": "exposure", "--port": "server.port",
     "-c": "server.context_size", "--ctx-size": "server.context_size",
     "-np": "server.parallel", "--parallel": "server.parallel",
     "-t": "server.threads", "--threads": "server.threads", "--alias": "the deployment name",
-    "--api-key": "server.api_key_secret_arn", "--api-key-file": "server.api_key_secret_arn",
-    "--metrics": "the kit (always on)", "--timeout": "server.max_generation_seconds",
+    "--api-key": "server.require_api_key / server.api_key_secret_arn",
+    "--api-key-file": "server.require_api_key / server.api_key_secret_arn",
+    "--metrics": "the kit (always on)",
+    "-to": "server.max_generation_seconds", "--timeout": "server.max_generation_seconds",
+    "-n": "server.default_max_tokens", "--predict": "server.default_max_tokens",
+    "--n-predict": "server.default_max_tokens",
+    "-cram": "server.cache_ram_mib", "--cache-ram": "server.cache_ram_mib",
+    "--ui": "the kit (the web UI is always off)", "--webui": "the kit (the web UI is always off)",
+    "--no-ui": "the kit (the web UI is always off)", "--no-webui": "the kit (the web UI is always off)",
 }
 
 
@@ -100,6 +107,11 @@ class GgufModel(Strict):
 
     s3_uri: str | None = Field(default=None, description="s3://bucket/key.gguf of a GGUF you uploaded.")
     hf: HuggingFaceGguf | None = Field(default=None, description="Hub file copied at deploy time (not at boot).")
+    sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of the GGUF (64 hex; the Hub shows it on the file's page). Checked after the "
+        "deploy-time download and on every instance boot; without it only the GGUF magic bytes are checked.",
+    )
     size_gib: PositiveFloat = Field(description="GGUF file size in GiB: sizes the root volume and the memory check.")
     quantization: str = Field(description="Quantization recorded for the plan, e.g. Q4_0, Q4_K_M, Q8_0.")
     kms_key_arn: str | None = Field(
@@ -110,6 +122,13 @@ class GgufModel(Strict):
         description="A sagemaker-peft customization (project.customizations) whose promoted GGUF replaces this "
         "model: s3_uri/hf serves until the first promotion, then each promotion rolls out as a stack update.",
     )
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha256(cls, value: str | None) -> str | None:
+        if value is not None and not SHA256_RE.match(value.lower()):
+            raise config_error(f"'{value}' is not a SHA-256 digest", "64 hex characters, as the Hub shows for the file")
+        return None if value is None else value.lower()
 
     @field_validator("s3_uri")
     @classmethod
@@ -151,16 +170,40 @@ class ServerConfig(Strict):
     parallel: int = Field(default=2, ge=1, le=64, description="Parallel slots (concurrent generations per instance).")
     threads: int | None = Field(default=None, ge=1, description="Generation threads; omitted means all vCPUs.")
     port: int = Field(default=8080, ge=1024, le=65535, description="Port llama-server listens on (targets).")
+    default_max_tokens: int = Field(
+        default=1024, ge=1, le=1_048_576,
+        description="Answer length for requests that send no max_tokens (--n-predict). A request's own "
+        "max_tokens overrides it (llama-server gives the per-request limit priority); what bounds every "
+        "request is its slot's context, context_size / parallel tokens, prompt included.",
+    )
+    cache_ram_mib: int = Field(
+        default=1024, ge=0, le=1_048_576,
+        description="Prompt cache cap in MiB (--cache-ram; 0 turns it off). llama-server's own default is "
+        "8192 and the cache grows with every distinct long prompt; the memory check counts this cap.",
+    )
     max_generation_seconds: int = Field(
-        default=300, ge=10, le=3600, description="Longest request: sets the ALB idle timeout and deregistration delay."
+        default=300, ge=10, le=3600,
+        description="How long the load balancer waits for one answer: the ALB idle timeout (this + 30 s) and "
+        "the deregistration delay. It stops no generation (the slot's context and max_tokens do).",
+    )
+    require_api_key: bool = Field(
+        default=True,
+        description="Clients must send an API key; the kit generates one in Secrets Manager "
+        "(JSON {\"api_key\": ...}) unless api_key_secret_arn names yours. false: no key (not for public).",
     )
     api_key_secret_arn: str | None = Field(
-        default=None, description="Secrets Manager ARN of an API key clients must send as Bearer token."
+        default=None,
+        description="Secrets Manager ARN of your own API key (the bare key, or JSON with an api_key field) "
+        "instead of the generated one.",
     )
     extra_flags: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="More llama-server flags from an allow-list; true for switches."
     )
-    llama_cpp_version: str = Field(default=DEFAULT_LLAMA_CPP, description="llama.cpp release tag built at deploy time.")
+    llama_cpp_version: str = Field(
+        default=default_llama_cpp_version(),
+        description="Pinned llama.cpp source built at deploy time: a version of the catalog "
+        "fmkit/catalog/data/llama_cpp.json (a llama-cpp-python sdist by URL and sha256).",
+    )
 
     @field_validator("api_key_secret_arn")
     @classmethod
@@ -170,8 +213,12 @@ class ServerConfig(Strict):
     @field_validator("llama_cpp_version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not LLAMA_CPP_TAG_RE.match(value):
-            raise config_error(f"'{value}' is not a llama.cpp release tag", f"tags look like {DEFAULT_LLAMA_CPP}")
+        if get_llama_cpp_build(value) is None:
+            raise config_error(
+                f"'{value}' is not a pinned llama.cpp source",
+                f"known: {', '.join(known_llama_cpp_versions())}; to add one, record the llama-cpp-python sdist's "
+                "URL and sha256 in fmkit/catalog/data/llama_cpp.json (its notes say how)",
+            )
         return value
 
     @field_validator("extra_flags")
@@ -190,12 +237,23 @@ class ServerConfig(Strict):
                 raise config_error(f"'{flag}' needs a plain value, got {arg!r}", "letters, digits and . _ : , / + = -")
         return value
 
+    @model_validator(mode="after")
+    def _key_source(self) -> ServerConfig:
+        if not self.require_api_key and self.api_key_secret_arn is not None:
+            raise config_error("'api_key_secret_arn' is set but 'require_api_key' is false",
+                               "remove one: the key is either required (yours or generated) or not used")
+        return self
+
 
 class WarmPool(Strict):
     """Pre-initialised stopped instances: scale-out skips the model copy, pays only for EBS."""
 
     min_size: int = Field(default=1, ge=0, description="Instances kept in the warm pool.")
-    state: Literal["stopped", "running", "hibernated"] = Field(default="stopped", description="Pool instance state.")
+    state: Literal["stopped", "running", "hibernated"] = Field(
+        default="stopped",
+        description="Pool instance state: stopped (pays for EBS only) or running; hibernated is refused by "
+        "`fmkit validate` (see the rule graviton-warm-pool-not-hibernated).",
+    )
 
 
 class ScheduledScaling(Strict):
@@ -255,6 +313,11 @@ class Autoscaling(Strict):
         return self
 
     @property
+    def warm_pool_prepared_capacity(self) -> int | None:
+        """MaxGroupPreparedCapacity: the group's minimum plus the pool, never max − desired idle instances."""
+        return None if self.warm_pool is None else self.min + self.warm_pool.min_size
+
+    @property
     def requests_target(self) -> int | None:
         """ALB target, defaulting to 20 requests/minute when no signal is configured."""
         if self.target_concurrent_requests is not None:
@@ -269,8 +332,15 @@ class Exposure(Strict):
     certificate_arn: str | None = Field(
         default=None, description="ACM certificate: HTTPS listener (required if public).")
     domain_name: str | None = Field(default=None, description="Name the certificate covers (used in base_url).")
+    consumer_security_group_ids: list[str] = Field(
+        default_factory=list,
+        description="Security groups (in the environment's VPC) whose members may call the endpoint, besides "
+        "the consumer group the kit creates for its own functions (output ConsumerSecurityGroupId).",
+    )
     allowed_cidrs: list[str] | None = Field(
-        default=None, description="Client CIDRs; internal defaults to the VPC CIDR, public requires a list."
+        default=None,
+        description="Client networks allowed to the listener: required when public; internal admits none by "
+        "default (only security groups), list on-premises or peered networks here.",
     )
 
     @field_validator("certificate_arn")
@@ -286,6 +356,16 @@ class Exposure(Strict):
     def _domain(cls, value: str | None) -> str | None:
         if value is not None and not DOMAIN_RE.match(value):
             raise config_error(f"'{value}' is not a DNS name", "e.g. llm.example.com")
+        return value
+
+    @field_validator("consumer_security_group_ids")
+    @classmethod
+    def _security_groups(cls, value: list[str]) -> list[str]:
+        for group in value:
+            if not SECURITY_GROUP_RE.match(group):
+                raise config_error(f"'{group}' is not a security group id", "e.g. sg-0123456789abcdef0")
+        if len(set(value)) != len(value):
+            raise config_error("consumer_security_group_ids lists a group twice", "remove the duplicate")
         return value
 
     @field_validator("allowed_cidrs")

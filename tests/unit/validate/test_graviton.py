@@ -79,12 +79,22 @@ def test_rule_graviton_instance_in_region(tmp_path: Path, monkeypatch: pytest.Mo
 def test_rule_graviton_model_fits_memory(tmp_path: Path) -> None:
     where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml("c7g.large", size=4.7)}))
     assert where == "models/llm.yaml:8:13"
-    assert message == "a 4.7 GiB model needs about 7.6 GiB of RAM; c7g.large has 4 GiB"
-    assert hint is not None and "memory-optimised" in hint
+    assert message == "a 4.7 GiB model with a 1024 MiB prompt cache needs about 8.6 GiB of RAM; c7g.large has 4 GiB"
+    assert hint is not None and "memory-optimised" in hint and "server.cache_ram_mib" in hint
 
 
-def test_memory_headroom_is_twenty_percent_plus_two_gib() -> None:
-    assert required_memory_gib(10) == pytest.approx(14.0)
+def test_rule_graviton_model_fits_memory_counts_the_prompt_cache(tmp_path: Path) -> None:
+    """3.8 GiB fits 8 GiB with the default 1 GiB cache, not with llama-server's own 8 GiB default."""
+    fits = model_yaml("c7g.xlarge", size=3.8)
+    assert load(tmp_path, {"models/llm.yaml": fits}).environment("dev").models["llm"]
+    big_cache = model_yaml("c7g.xlarge", size=3.8, extra="server:\n  cache_ram_mib: 8192\n")
+    _, message, _ = only(errors(tmp_path / "big", {"models/llm.yaml": big_cache}))
+    assert "with a 8192 MiB prompt cache needs about 14.6 GiB" in message
+
+
+def test_memory_headroom_is_twenty_percent_plus_two_gib_plus_the_cache() -> None:
+    assert required_memory_gib(10, 0) == pytest.approx(14.0)
+    assert required_memory_gib(10, 2048) == pytest.approx(16.0)
 
 
 def test_rule_graviton_model_fits_memory_env_overlay_is_blamed(tmp_path: Path) -> None:
@@ -104,7 +114,7 @@ def test_rule_graviton_threads_within_vcpus(tmp_path: Path) -> None:
 
 
 def test_rule_graviton_context_per_slot(tmp_path: Path) -> None:
-    extra = "server:\n  context_size: 2048\n  parallel: 8\n"
+    extra = "server:\n  context_size: 2048\n  parallel: 8\n  default_max_tokens: 128\n"
     where, message, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
     assert (where, message) == ("models/llm.yaml:12:13", "8 slots leave 256 tokens of context each")
 
@@ -133,7 +143,52 @@ def test_rule_graviton_public_open_to_world(tmp_path: Path) -> None:
              "12345678-1234-1234-1234-123456789012\n  allowed_cidrs: [0.0.0.0/0]\n")
     found = warnings(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}, "graviton-public-open-to-world")
     assert len(found) == 1 and found[0][0] == "models/llm.yaml:13:18"
-    assert found[0][2] == "set server.api_key_secret_arn, or list client networks instead"
+    assert found[0][2] == "list client networks instead"
+    no_key = extra + "server:\n  require_api_key: false\n"
+    found = warnings(tmp_path / "b", {"models/llm.yaml": model_yaml(extra=no_key)}, "graviton-public-open-to-world")
+    assert found[0][2] == "set server.require_api_key: true, or list client networks instead"
+
+
+def test_rule_graviton_output_within_context(tmp_path: Path) -> None:
+    extra = "server:\n  context_size: 4096\n  parallel: 4\n  default_max_tokens: 2048\n"
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert where == "models/llm.yaml:13:23"
+    assert message == ("default_max_tokens 2048 exceeds the 1024 tokens of context each slot has (prompt included), "
+                       "which bound every answer")
+    assert hint == "use at most 1024, or raise context_size / lower parallel"
+
+
+def test_rule_graviton_warm_pool_not_hibernated(tmp_path: Path) -> None:
+    extra = "autoscaling:\n  warm_pool:\n    state: hibernated\n"
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert where == "models/llm.yaml:12:12"
+    assert message.startswith("hibernated warm pools are not supported: hibernation must be enabled in the launch "
+                              "template")
+    assert "RAM + model" in message and hint is not None and "state: stopped" in hint
+    for state in ("stopped", "running"):
+        ok = model_yaml(extra=f"autoscaling:\n  warm_pool:\n    state: {state}\n")
+        assert load(tmp_path / state, {"models/llm.yaml": ok}).environment("dev").models["llm"]
+
+
+def test_rule_graviton_model_sha256_pinned(tmp_path: Path) -> None:
+    found = warnings(tmp_path, {"models/llm.yaml": model_yaml()}, "graviton-model-sha256-pinned")
+    assert found == [("models/llm.yaml:4:3",
+                      "the GGUF is not pinned by sha256, so a changed or substituted file would be served",
+                      "add model.sha256 (the Hub shows it on the file's page; the build log and each instance's "
+                      "boot log print the digest of the file they got)")]
+    pinned = model_yaml().replace("  size_gib:", f"  sha256: {'ab' * 32}\n  size_gib:")
+    assert warnings(tmp_path / "b", {"models/llm.yaml": pinned}, "graviton-model-sha256-pinned") == []
+
+
+def test_rule_graviton_internal_cidr_admits_vpc(tmp_path: Path) -> None:
+    extra = "exposure:\n  allowed_cidrs: [10.0.0.0/8, 192.168.10.0/24]\n"
+    found = warnings(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}, "graviton-internal-cidr-admits-vpc")
+    assert len(found) == 1
+    where, message, hint = found[0]
+    assert where == "models/llm.yaml:11:18"
+    assert message == ("10.0.0.0/8 overlaps the environment's VPC (10.0.0.0/16): every workload there could call "
+                       "the model, not only its consumers")
+    assert hint is not None and "consumer_security_group_ids" in hint
 
 
 def test_every_graviton_rule_has_a_test() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fmkit.catalog.llama_cpp import default_llama_cpp_version
 from fmkit.config import ConfigError
 from fmkit.config.providers.graviton import GravitonDeployment
 from tests.helpers import load, load_env
@@ -47,6 +48,57 @@ def test_defaults_are_internal_two_slots_all_vcpus(tmp_path: Path) -> None:
     assert isinstance(model, GravitonDeployment)
     assert (model.exposure.mode, model.server.parallel, model.server.threads) == ("internal", 2, None)
     assert model.autoscaling.requests_target == 20 and model.model.quantization == "Q4_0"
+    assert model.exposure.allowed_cidrs is None and model.exposure.consumer_security_group_ids == []
+
+
+def test_defaults_require_a_key_bound_answers_and_cap_the_prompt_cache(tmp_path: Path) -> None:
+    model = load_env(tmp_path, {"models/llm.yaml": model_yaml()}).models["llm"]
+    assert isinstance(model, GravitonDeployment)
+    server = model.server
+    assert (server.require_api_key, server.api_key_secret_arn) == (True, None)
+    assert (server.default_max_tokens, server.cache_ram_mib) == (1024, 1024)
+    assert server.llama_cpp_version == default_llama_cpp_version()
+    assert model.model.sha256 is None
+
+
+def test_llama_cpp_version_names_a_pinned_source(tmp_path: Path) -> None:
+    extra = "server:\n  llama_cpp_version: b10760\n"
+    where, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert where == "models/llm.yaml:11:22"
+    assert message == "'server.llama_cpp_version': 'b10760' is not a pinned llama.cpp source"
+    assert hint is not None and default_llama_cpp_version() in hint
+    assert "fmkit/catalog/data/llama_cpp.json" in hint and "sha256" in hint
+
+
+def test_the_gguf_digest_is_64_hex_and_kept_lowercase(tmp_path: Path) -> None:
+    text = model_yaml().replace("  size_gib:", f"  sha256: {'AB' * 32}\n  size_gib:")
+    model = load_env(tmp_path, {"models/llm.yaml": text}).models["llm"]
+    assert isinstance(model, GravitonDeployment) and model.model.sha256 == "ab" * 32
+    bad = model_yaml().replace("  size_gib:", "  sha256: abc123\n  size_gib:")
+    _, message, hint = only(errors(tmp_path / "bad", {"models/llm.yaml": bad}))
+    assert "'abc123' is not a SHA-256 digest" in message and hint is not None and "64 hex" in hint
+
+
+def test_consumer_security_groups_are_group_ids(tmp_path: Path) -> None:
+    extra = "exposure:\n  consumer_security_group_ids: [my-app]\n"
+    _, message, hint = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert "'my-app' is not a security group id" in message and hint is not None and "sg-" in hint
+
+
+def test_your_own_key_and_no_key_exclude_each_other(tmp_path: Path) -> None:
+    extra = ("server:\n  require_api_key: false\n  api_key_secret_arn: "
+             "arn:aws:secretsmanager:eu-west-1:111111111111:secret:k-AbCdEf\n")
+    _, message, _ = only(errors(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}))
+    assert "'api_key_secret_arn' is set but 'require_api_key' is false" in message
+
+
+def test_the_warm_pool_prepares_the_minimum_plus_the_pool(tmp_path: Path) -> None:
+    extra = "autoscaling:\n  min: 2\n  max: 6\n  warm_pool: {min_size: 1}\n"
+    model = load_env(tmp_path, {"models/llm.yaml": model_yaml(extra=extra)}).models["llm"]
+    assert isinstance(model, GravitonDeployment)
+    assert model.autoscaling.warm_pool_prepared_capacity == 3
+    assert GravitonDeployment.model_validate({**model.model_dump(), "autoscaling": {"min": 1, "max": 2}}) \
+        .autoscaling.warm_pool_prepared_capacity is None
 
 
 def test_default_config_ships_a_graviton_model_in_both_environments() -> None:
@@ -78,7 +130,11 @@ def test_unknown_server_flag_suggests_the_close_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("flags", "message"), [
     ("--ctx-size: 4096", "'--ctx-size' is set by the kit"),
-    ("--mlock: 'yes'", "'--mlock' is a switch"),
+    ("--n-predict: 64", "'--n-predict' is set by the kit"),
+    ("--cache-ram: -1", "'--cache-ram' is set by the kit"),
+    ("--webui: true", "'--webui' is set by the kit"),
+    ("--mlock: true", "unknown llama-server flag '--mlock'"),
+    ("--no-warmup: 'yes'", "'--no-warmup' is a switch"),
     ("--cache-type-k: 'q8_0; rm -rf /'", "'--cache-type-k' needs a plain value"),
 ])
 def test_server_flags_are_kit_managed_switches_or_plain_values(tmp_path: Path, flags: str, message: str) -> None:

@@ -67,6 +67,21 @@ class PlatformVpc(Construct):
                     subnets=ec2.SubnetSelection(subnet_type=private_type),
                 )
 
+    def interface_endpoint(self, name: str,
+                           service: ec2.InterfaceVpcEndpointAwsService) -> ec2.InterfaceVpcEndpoint | None:
+        """One more interface endpoint a capability needs with egress "none" (created once, with the
+        shared endpoints' security group); None when the VPC has egress and reaches the service anyway."""
+        if self.endpoint_security_group is None:
+            return None
+        existing = self.vpc.node.try_find_child(name)
+        if isinstance(existing, ec2.InterfaceVpcEndpoint):
+            return existing
+        return self.vpc.add_interface_endpoint(
+            name, service=service, private_dns_enabled=True, open=False,
+            security_groups=[self.endpoint_security_group],
+            subnets=ec2.SubnetSelection(subnet_type=self.private_subnet_type),
+        )
+
     @property
     def private_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_type=self.private_subnet_type)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -12,8 +14,14 @@ from constructs import Construct
 from fmkit.config.providers.graviton import Alarms
 
 
+class EndpointAlarms(NamedTuple):
+    unhealthy: cloudwatch.Alarm
+    errors: cloudwatch.Alarm
+    latency: cloudwatch.Alarm
+
+
 def endpoint_alarms(scope: Construct, name: str, settings: Alarms, *, load_balancer: elbv2.ApplicationLoadBalancer,
-                    target_group: elbv2.ApplicationTargetGroup, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
+                    target_group: elbv2.ApplicationTargetGroup, topic: sns.ITopic) -> EndpointAlarms:
     five = cdk.Duration.minutes(5)
     unhealthy = target_group.metrics.unhealthy_host_count(period=cdk.Duration.minutes(1)).create_alarm(
         scope, "UnhealthyHosts", threshold=1, evaluation_periods=3,
@@ -35,7 +43,7 @@ def endpoint_alarms(scope: Construct, name: str, settings: Alarms, *, load_balan
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         alarm_description=f"{name}: p95 response time above {settings.p95_response_seconds:g}s")
-    alarms = [unhealthy, errors, latency]
+    alarms = EndpointAlarms(unhealthy, errors, latency)
     for alarm in alarms:
         alarm.add_alarm_action(cw_actions.SnsAction(topic))
     return alarms

@@ -1,7 +1,9 @@
 """The kit's model bucket and the deploy-time job that fills it (llama.cpp build, Hub GGUF copy).
 
 Doing this once per deploy (not per boot) keeps boot fast and internet-free, keeps the Hub
-token off the instances, and makes every instance serve byte-identical files.
+token off the instances, and makes every instance serve byte-identical files. The bucket is
+versioned and the build role may read and write only the objects its deployments name (the
+llama.cpp tarball and the Hub GGUF), so a build can neither delete nor replace anything else.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from stacks.platform import PlatformStack
 # the build gets 50 minutes, the waiter 60.
 BUILD_MINUTES = 50
 BUILD_TIMEOUT = cdk.Duration.minutes(BUILD_MINUTES)
+# An overwritten or deleted artifact stays recoverable this long.
+NONCURRENT_VERSIONS = cdk.Duration.days(30)
 
 
 class ModelStore(Construct):
@@ -36,7 +40,9 @@ class ModelStore(Construct):
             self, "Bucket",
             **encrypted_bucket_props(key=platform.key, access_logs=platform.logs_bucket,
                                      log_prefix="s3/graviton-models/"),
-            lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=cdk.Duration.days(1))],
+            versioned=True,
+            lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                                              noncurrent_version_expiration=NONCURRENT_VERSIONS)],
             removal_policy=platform.removal_policy,
         )
         # Stateful: pin the logical id so refactoring the construct tree never replaces it.
@@ -56,19 +62,16 @@ class ModelStore(Construct):
             timeout=BUILD_TIMEOUT,
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=build_logs)),
         )
-        self.bucket.grant_read_write(self.project)
         stack = cdk.Stack.of(self)
         arn_prefix = f"arn:{stack.partition}"
         acknowledge(self.project, "AwsSolutions-IAM5",
                     "CodeBuild writes generated log streams and reports under this project's own log group and "
-                    "report-group prefix; object keys in the model bucket are derived per build",
+                    "report-group prefix; the GenerateDataKey*/ReEncrypt* actions come from CodeBuild's grant on "
+                    "its encryption key (the platform key, which also encrypts the model bucket's objects)",
                     applies_to=[f"Resource::{arn_prefix}:logs:{stack.region}:{stack.account}:log-group:/aws/codebuild/"
                                 f"<{_id(self.project)}>:*",
                                 f"Resource::{arn_prefix}:codebuild:{stack.region}:{stack.account}:report-group/"
                                 f"<{_id(self.project)}>-*",
-                                f"Resource::<{_id(self.bucket)}.Arn>/*",
-                                "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
-                                "Action::s3:DeleteObject*", "Action::s3:Abort*",
                                 "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"])
 
         on_event = PythonFunction(self, "StartBuild", entry="graviton_artifacts", handler="handler.on_event",
@@ -112,11 +115,16 @@ class ModelStore(Construct):
     def artifacts(self, scope: Construct, name: str, deployment: GravitonDeployment,
                   processor: str) -> cdk.CustomResource:
         """Run the job for one deployment; depend on the result before launching instances."""
+        variables = build_environment(name, deployment, processor)
         props: dict[str, object] = {
             "ProjectName": self.project.project_name,
             "Bucket": self.bucket.bucket_name,
-            "Variables": build_environment(name, deployment, processor),
+            "Variables": variables,
         }
+        # Exactly the objects this run writes (HeadObject, to skip existing ones, needs GetObject).
+        keys = [variables[key] for key in ("LLAMA_KEY", "MODEL_KEY") if key in variables]
+        self.project.add_to_role_policy(iam.PolicyStatement(
+            actions=["s3:GetObject", "s3:PutObject"], resources=[self.bucket.arn_for_objects(key) for key in keys]))
         hf = deployment.model.hf
         if hf is not None and hf.token_secret_arn:
             props["HfTokenSecretArn"] = hf.token_secret_arn

@@ -33,12 +33,15 @@ class GravitonStack(cdk.Stack):
             endpoint = GravitonEndpoint(self, name, name=name, deployment=deployment, spec=spec,
                                         config=config, platform=platform, store=self.store)
             payload = {"provider": "ec2-graviton", "base_url": endpoint.base_url,
-                       "api_key_secret_arn": deployment.server.api_key_secret_arn}
+                       "api_key_secret_arn": endpoint.api_key_secret_arn}
             publish_endpoint(endpoint, Naming.of(config), name, payload)
             cdk.CfnOutput(endpoint, "BaseUrl", value=endpoint.base_url,
                           description=f"OpenAI-compatible base URL of {name}")
             cdk.CfnOutput(endpoint, "ConsumerSecurityGroupId",
                           value=endpoint.consumer_security_group.security_group_id,
                           description=f"Security group clients of {name} must use")
+            if endpoint.api_key_secret_arn:
+                cdk.CfnOutput(endpoint, "ApiKeySecretArn", value=endpoint.api_key_secret_arn,
+                              description=f"Secret whose api_key field clients of {name} send as Bearer token")
             tag_deployment(endpoint, name, deployment, config)
             self.endpoints[name] = endpoint

@@ -59,7 +59,8 @@ def test_publisher_reports_in_flight_requests(server: ServerProcess, tmp_path: P
     prompt = {"model": "any", "max_tokens": 400, "temperature": 0, "ignore_eos": True,
               "messages": [{"role": "user", "content": "Count from one to a thousand in words."}]}
     threads = [threading.Thread(target=server.request, args=("/v1/chat/completions",),
-                                kwargs={"body": json.dumps(prompt).encode()}) for _ in range(3)]
+                                kwargs={"body": json.dumps(prompt).encode(), "timeout": 600})
+               for _ in range(3)]
     for thread in threads:
         thread.start()
     time.sleep(0.5)

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving.conftest import ServerProcess, free_port, watch_health
+from tests.serving.conftest import SUMMARY, ServerProcess, free_port, watch_health
 
-PROMPTS = 6
-WORDS_PER_PROMPT = 2200  # ~3k tokens each with this model's tokenizer
+PROMPTS = 5
+# ~2k tokens each with this model's tokenizer (about 6.5 tokens per "word<i>x<n>"; ~21 KiB of cache per
+# token), so each prompt fits the rendered command's per-slot context (context_size / parallel = 4096
+# for the default config) and five of them grow an uncapped cache well past 4 x the cap.
+WORDS_PER_PROMPT = 300
 
 
 def rss_mib(pid: int) -> float:
@@ -65,5 +68,6 @@ def test_the_rendered_command_caps_the_prompt_cache(server: ServerProcess) -> No
 def test_cache_ram_bounds_memory_growth(server: ServerProcess, tmp_path: Path, cap_mib: int) -> None:
     uncapped = growth_after_distinct_prompts(server, server.args, -1, tmp_path)
     capped = growth_after_distinct_prompts(server, server.args, cap_mib, tmp_path)
+    SUMMARY["prompt cache"] = f"+{uncapped:.0f} MiB uncapped, +{capped:.0f} MiB at --cache-ram {cap_mib}"
     assert uncapped > 4 * cap_mib, f"the uncapped cache grew only {uncapped:.0f} MiB: prompts too short to tell"
     assert capped < cap_mib + 0.25 * uncapped, f"capped at {cap_mib} MiB it still grew {capped:.0f} MiB"

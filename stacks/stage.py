@@ -6,7 +6,9 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.config.providers.graviton import GravitonDeployment
 from stacks.common.deployed_models import DeployedModels, VpcEndpointAccess
+from stacks.common.naming import Naming
 from stacks.platform import PlatformStack
 from stacks.tagging import MandatoryTags
 
@@ -58,10 +60,11 @@ class EnvironmentStage(cdk.Stage):
             graviton = GravitonStack(self, "Graviton", config=config, platform=platform,
                                      stack_name=self._name("graviton"))
             self.stacks["Graviton"] = graviton
+            deployments = config.deployments_of(GravitonDeployment)
             for name, endpoint in graviton.endpoints.items():
                 self.models.add(name, VpcEndpointAccess(
                     security_group=endpoint.consumer_security_group,
-                    api_key_secret_arn=endpoint.api_key_secret_arn))
+                    api_key_secret_arn=deployments[name].server.api_key_secret_arn))
 
     def _capability_stacks(self) -> None:
         config, platform = self.config, self.platform
@@ -82,3 +85,14 @@ class EnvironmentStage(cdk.Stage):
             self.stacks["Evaluation"] = EvaluationStack(self, "Evaluation", config=config,
                                                         platform=platform.resources, models=self.models,
                                                         stack_name=self._name("evaluation"))
+        self._operations_stack()
+
+    def _operations_stack(self) -> None:
+        """Last: the dashboard reads every stack built before it."""
+        from stacks.operations.money import plan_of
+        from stacks.operations.sources import collect_sources
+        from stacks.operations.stack import OperationsStack
+
+        self.stacks["Operations"] = OperationsStack(
+            self, "Operations", naming=Naming.of(self.config), sources=collect_sources(self.config, self.stacks),
+            plan=plan_of(self.config), stack_name=self._name("operations"))

@@ -6,7 +6,6 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from fmkit.config import EnvironmentConfig
-from fmkit.config.providers.graviton import GravitonDeployment
 from stacks.common.deployed_models import DeployedModels, VpcEndpointAccess
 from stacks.common.naming import Naming
 from stacks.platform import PlatformStack
@@ -60,11 +59,10 @@ class EnvironmentStage(cdk.Stage):
             graviton = GravitonStack(self, "Graviton", config=config, platform=platform,
                                      stack_name=self._name("graviton"))
             self.stacks["Graviton"] = graviton
-            deployments = config.deployments_of(GravitonDeployment)
             for name, endpoint in graviton.endpoints.items():
                 self.models.add(name, VpcEndpointAccess(
                     security_group=endpoint.consumer_security_group,
-                    api_key_secret_arn=deployments[name].server.api_key_secret_arn))
+                    api_key_secret_arn=endpoint.api_key_secret_arn))
 
     def _capability_stacks(self) -> None:
         config, platform = self.config, self.platform

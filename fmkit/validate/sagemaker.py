@@ -212,3 +212,18 @@ def image_resolvable(env: EnvironmentConfig) -> Iterator[Finding]:
             key = "jumpstart" if model.source.jumpstart is not None else "container"
             yield Finding(("models", name, "source", key), f"no serving image: {exc}",
                           "pick a version sagemaker-core knows (container.version), or refresh the catalog")
+
+
+@rule("sagemaker-jumpstart-artifacts-verified")
+def jumpstart_artifacts_verified(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A JumpStart entry whose artifact prefix was never seen in a public source may not exist."""
+    for name, model in env.deployments_of(SageMakerDeployment).items():
+        entry = _jumpstart(model)
+        if entry is None or entry.artifact_verified:
+            continue
+        yield Finding(("models", name, "source", "jumpstart", "model_id"),
+                      f"the artifact prefix of {entry.model_id} in fmkit's JumpStart snapshot is not verified "
+                      f"(s3://{entry.artifact_bucket}/{entry.artifact_prefix})",
+                      "refresh the snapshot with scripts/refresh_jumpstart_catalog.py (needs credentials), check it "
+                      "with `fmkit preflight ENV`, or serve the model from a container source "
+                      "(source: {container: {framework: tgi, hf_model_id: …}})", "warning")

@@ -46,6 +46,14 @@ CUSTOM = {
         data_capture: {sampling_percent: 20, capture: [input]}
         autoscaling: {min: 1, max: 3, metric: invocations_per_instance, target: 50}
     """,
+    "models/llama-js.yaml": """
+        provider: sagemaker
+        source:
+          jumpstart: {model_id: meta-textgeneration-llama-3-1-8b-instruct, accept_eula: true}
+        instance_type: ml.g5.2xlarge
+        license_ack: "Llama 3.1 license reviewed for this test"
+        autoscaling: {min: 1, max: 2}
+    """,
     "models/bge-async.yaml": """
         provider: sagemaker
         source:
@@ -147,12 +155,18 @@ def test_prod_llm_is_realtime_with_min_one_instance(default: dict[str, Template]
     assert not resources(prod, "AWS::ApplicationAutoScaling::ScalingPolicy", "QwenChatScalingWakeFromZero")
 
 
-def test_nvme_instances_get_no_kms_key_but_isolation_stays_on(default: dict[str, Template]) -> None:
+def test_nvme_instances_get_no_kms_key_but_isolation_stays_on(custom: dict[str, Template]) -> None:
     """g5 has local NVMe storage (hardware-encrypted): CreateEndpointConfig rejects a KmsKeyId."""
-    config = one(default["prod/SageMaker"], f"{SAGEMAKER}EndpointConfig", "QwenChat")
+    config = one(custom["prod/SageMaker"], f"{SAGEMAKER}EndpointConfig", "LlamaJs")
     assert "KmsKeyId" not in config
+    model = one(custom["prod/SageMaker"], f"{SAGEMAKER}Model", "LlamaJs")
+    assert model["EnableNetworkIsolation"] is True  # JumpStart weights come from S3, not the internet
+
+
+def test_a_hub_container_downloads_so_it_is_not_isolated(default: dict[str, Template]) -> None:
     model = one(default["prod/SageMaker"], f"{SAGEMAKER}Model", "QwenChat")
-    assert model["EnableNetworkIsolation"] is True
+    assert model["EnableNetworkIsolation"] is False
+    assert model["PrimaryContainer"]["Environment"]["HF_MODEL_ID"] == "Qwen/Qwen2.5-7B-Instruct"
 
 
 def test_serverless_embedding_endpoint(default: dict[str, Template]) -> None:
@@ -162,27 +176,26 @@ def test_serverless_embedding_endpoint(default: dict[str, Template]) -> None:
     assert "InstanceType" not in variant
     assert not resources(dev, "AWS::ApplicationAutoScaling::ScalableTarget", "BgeEmbed")
     image = one(dev, f"{SAGEMAKER}Model", "BgeEmbed")["PrimaryContainer"]["Image"]
-    assert image == image_uris.retrieve(framework="huggingface-tei-cpu", region="eu-west-1", version="1.4.0",
+    assert image == image_uris.retrieve(framework="huggingface-tei-cpu", region="eu-west-1", version="1.8.2",
                                         image_scope="inference", instance_type="ml.c6i.xlarge")
 
 
-def test_jumpstart_weights_come_from_the_regional_prepacked_prefix(default: dict[str, Template]) -> None:
-    for env, region in (("dev", "eu-west-1"), ("prod", "us-east-1")):
-        container = one(default[f"{env}/SageMaker"], f"{SAGEMAKER}Model", "QwenChat")["PrimaryContainer"]
-        source = container["ModelDataSource"]["S3DataSource"]
-        assert source["S3Uri"].startswith(f"s3://jumpstart-cache-prod-{region}/huggingface-llm/")
-        assert source["CompressionType"] == "None" and source["S3DataType"] == "S3Prefix"
-        assert container["Image"] == image_uris.retrieve(framework="djl-lmi", region=region, version="0.31.0",
-                                                         image_scope="inference", instance_type="ml.g5.2xlarge")
+def test_jumpstart_weights_come_from_the_regional_prepacked_prefix(custom: dict[str, Template]) -> None:
+    container = one(custom["prod/SageMaker"], f"{SAGEMAKER}Model", "LlamaJs")["PrimaryContainer"]
+    source = container["ModelDataSource"]["S3DataSource"]
+    assert source["S3Uri"].startswith("s3://jumpstart-private-cache-prod-us-east-1/meta-textgeneration/") or \
+        source["S3Uri"].startswith("s3://jumpstart-cache-prod-us-east-1/meta-textgeneration/")
+    assert source["CompressionType"] == "None" and source["S3DataType"] == "S3Prefix"
+    assert container["Image"] == image_uris.retrieve(framework="djl-lmi", region="us-east-1", version="0.29.0",
+                                                     image_scope="inference", instance_type="ml.g5.2xlarge")
 
 
-def test_execution_role_is_scoped_to_the_image_repository_and_artifact_prefix(default: dict[str, Template]) -> None:
-    policy = one(default["dev/SageMaker"], "AWS::IAM::Policy", "QwenChatExecution")
+def test_execution_role_is_scoped_to_the_image_repository_and_artifact_prefix(custom: dict[str, Template]) -> None:
+    policy = one(custom["prod/SageMaker"], "AWS::IAM::Policy", "LlamaJsExecution")
     statements = {s.get("Sid"): s for s in policy["PolicyDocument"]["Statement"]}
-    assert statements["PullServingImage"]["Resource"] == "arn:aws:ecr:eu-west-1:763104351884:repository/djl-inference"
-    assert statements["ReadModelArtifacts"]["Resource"] == (
-        "arn:aws:s3:::jumpstart-cache-prod-eu-west-1/huggingface-llm/huggingface-llm-qwen2-5-7b-instruct/"
-        "artifacts/inference-prepack/v1.0.0/*")
+    assert statements["PullServingImage"]["Resource"] == "arn:aws:ecr:us-east-1:763104351884:repository/djl-inference"
+    prefix = "meta-textgeneration/meta-textgeneration-llama-3-1-8b-instruct/artifacts/inference-prepack/v2.0.0/*"
+    assert statements["ReadModelArtifacts"]["Resource"].endswith(prefix)
     actions = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
     assert not [a for a in actions if a.endswith("*")], actions
 

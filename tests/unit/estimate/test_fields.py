@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fmkit.config import LoadedConfig
+from fmkit.config.providers.sagemaker import SageMakerDeployment
 from fmkit.estimate import fields
 from fmkit.validate import load_validated
 from tests.infra.conftest import ROOT
@@ -21,8 +22,11 @@ def test_gguf_size_gives_params(config: LoadedConfig) -> None:
     assert fields.quantization(llama) == "q4_0"
 
 
-def test_jumpstart_source_gives_params(config: LoadedConfig) -> None:
-    assert fields.params_billion(config.environment("prod").models["qwen-chat"]) == pytest.approx(7.6)
+def test_jumpstart_source_gives_params() -> None:
+    dep = SageMakerDeployment.model_validate({
+        "provider": "sagemaker", "instance_type": "ml.g5.2xlarge",
+        "source": {"jumpstart": {"model_id": "huggingface-llm-qwen2-5-7b-instruct"}}})
+    assert fields.params_billion(dep) == pytest.approx(7.6)
 
 
 def test_bounds_and_schedules_from_provider_models(config: LoadedConfig) -> None:

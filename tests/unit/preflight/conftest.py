@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,9 +133,23 @@ def aws() -> Iterator[None]:
                 os.environ[key] = value
 
 
+JUMPSTART = """provider: sagemaker
+source:
+  jumpstart: {model_id: meta-textgeneration-llama-3-1-8b-instruct, accept_eula: true}
+instance_type: ml.g5.2xlarge
+license_ack: "Llama 3.1 license reviewed for this test"
+environments: [dev]
+autoscaling: {min: 1, max: 2}
+"""
+
+
 @pytest.fixture(scope="session")
-def dev() -> EnvironmentConfig:
-    return load_validated(ROOT / "model_configs").environment("dev")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> EnvironmentConfig:
+    """The default dev environment plus a JumpStart model (its artifacts are what preflight checks)."""
+    config = tmp_path_factory.mktemp("preflight") / "model_configs"
+    shutil.copytree(ROOT / "model_configs", config)
+    (config / "models" / "llama-js.yaml").write_text(JUMPSTART)
+    return load_validated(config).environment("dev")
 
 
 def bootstrap(region: str, version: str = "29") -> None:

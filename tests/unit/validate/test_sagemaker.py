@@ -9,7 +9,8 @@ import pytest
 from fmkit.config import ConfigError
 from fmkit.config.errors import ConfigProblem
 from fmkit.config.providers.sagemaker import SageMakerDeployment
-from tests.helpers import load
+from fmkit.validate import load_validated
+from tests.helpers import load, write_config
 
 QWEN = "huggingface-llm-qwen2-5-7b-instruct"
 LLAMA = "meta-textgeneration-llama-3-1-8b-instruct"
@@ -213,3 +214,16 @@ def test_rule_sagemaker_autoscaling_bounds_async_may_scale_to_zero(tmp_path: Pat
     model = load(tmp_path, {"models/m.yaml": jumpstart(BGE, "ml.c6i.xlarge", extra)}).environment("dev").models["m"]
     assert isinstance(model, SageMakerDeployment)
     assert model.mode == "async" and model.scales_to_zero and model.scaling_metric == "backlog_per_instance"
+
+
+def test_rule_sagemaker_jumpstart_artifacts_verified(tmp_path: Path) -> None:
+    loaded = load_validated(write_config(tmp_path, {"models/m.yaml": jumpstart()}))
+    [warning] = [w for w in loaded.warnings if w.rule == "sagemaker-jumpstart-artifacts-verified"]
+    assert warning.location.file.name == "m.yaml" and warning.location.line == 3
+    assert "not verified" in warning.message and warning.hint is not None
+    assert "refresh_jumpstart_catalog.py" in warning.hint and "fmkit preflight" in warning.hint
+    llama = ("provider: sagemaker\nsource:\n  jumpstart: {model_id: meta-textgeneration-llama-3-2-1b-instruct, "
+             "accept_eula: true}\ninstance_type: ml.g5.2xlarge\n"
+             "license_ack: Llama 3.2 license reviewed for this test\n")
+    verified = load_validated(write_config(tmp_path / "v", {"models/m.yaml": llama}))
+    assert not [w for w in verified.warnings if w.rule == "sagemaker-jumpstart-artifacts-verified"]

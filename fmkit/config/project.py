@@ -10,6 +10,7 @@ from fmkit.config.base import Name, Strict, TagKey, TagValue, check_tag_value, c
 from fmkit.config.customization import Customization
 from fmkit.config.evaluation import EvaluationConfig
 from fmkit.config.knowledge import KnowledgeBaseConfig
+from fmkit.config.pipeline import PipelineConfig
 from fmkit.config.sustainability import Budget, CarbonBudget, CarbonPolicy, SustainabilityConfig
 
 
@@ -30,6 +31,8 @@ class ProjectConfig(Strict):
     knowledge_bases: dict[Name, KnowledgeBaseConfig] = Field(default_factory=dict)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     sustainability: SustainabilityConfig = Field(default_factory=SustainabilityConfig)
+    pipeline: PipelineConfig | None = Field(default=None, description="A deploy pipeline across the environments "
+                                            "(set here only): present means app.py also synthesizes it.")
     customizations: dict[Name, Customization] = Field(default_factory=dict)
 
     @field_validator("owner", "cost_center")

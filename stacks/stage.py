@@ -28,12 +28,24 @@ class EnvironmentStage(cdk.Stage):
         self.models = DeployedModels()
         self.platform = PlatformStack(self, "Platform", config=config, stack_name=self._name("platform"))
         self.stacks["Platform"] = self.platform
+        self.customization = self._customization_stack()  # before the serving stacks: they resolve its pins
         self._model_stacks()
         self._capability_stacks()
         cdk.Aspects.of(self).add(MandatoryTags(config))
 
     def _name(self, capability: str) -> str:
         return f"{self.config.stack_prefix}-{capability}"
+
+    def _customization_stack(self) -> cdk.Stack | None:
+        config = self.config
+        if not any(c.runs_in(config.name) for c in config.project.customizations.values()):
+            return None
+        from stacks.customization.stack import CustomizationStack
+
+        stack = CustomizationStack(self, "Customization", config=config, platform=self.platform.resources,
+                                   stack_name=self._name("customization"))
+        self.stacks["Customization"] = stack
+        return stack
 
     def _model_stacks(self) -> None:
         config, platform = self.config, self.platform

@@ -41,7 +41,7 @@ def test_problems_print_with_their_line_and_exit_2(tmp_path: Path) -> None:
 def test_holdout_items_in_the_training_data_are_refused(tmp_path: Path) -> None:
     train, holdout = tmp_path / "train.jsonl", tmp_path / "holdout.jsonl"
     train.write_text('{"prompt": "Code of apple?", "reference": "zulu"}\n')
-    holdout.write_text('{"id": "h", "prompt": "code of apple?", "reference": "zulu", "split": "holdout"}\n')
+    holdout.write_text('{"id": "h", "prompt": "code of apple?", "reference": "zulu"}\n')
     code, out, _ = run(str(train), "--format", "sagemaker", "--holdout", str(holdout), "--json")
     report = json.loads(out)
     assert code == 2 and report["problems"] == [

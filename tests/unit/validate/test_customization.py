@@ -32,8 +32,10 @@ GRAVITON = """
 provider: ec2-graviton
 instance_type: c7g.xlarge
 model:
-  hf: {repo: bartowski/Qwen2.5-1.5B-Instruct-GGUF, file: Qwen2.5-1.5B-Instruct-Q4_K_M.gguf, revision: 0123456789abcdef0123456789abcdef01234567}
-  sha256: 1adf0b11065d8ad2e8123ea110d1ec956dab4ab038eab665614adba04b6c3370
+  hf:
+    repo: bartowski/Qwen2.5-1.5B-Instruct-GGUF
+    file: Qwen2.5-1.5B-Instruct-Q4_K_M.gguf
+    revision: 0123456789abcdef0123456789abcdef01234567
   size_gib: 0.93
   quantization: Q4_K_M
   customization: qwen

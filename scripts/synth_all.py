@@ -41,13 +41,14 @@ def nag_report() -> tuple[list[dict], list[dict]]:
 
 
 def templates() -> list[Path]:
-    return sorted(OUT.glob("assembly-*/*.template.json"))
+    """Every Stage's templates, and the app-level ones (the deploy pipeline and its support stacks)."""
+    return sorted([*OUT.glob("assembly-*/*.template.json"), *OUT.glob("*.template.json")])
 
 
 def display_names() -> dict[Path, str]:
     """Template file → 'env/StackId' from the nested assembly manifests."""
     names: dict[Path, str] = {}
-    for manifest in OUT.glob("assembly-*/manifest.json"):
+    for manifest in [*OUT.glob("assembly-*/manifest.json"), *OUT.glob("manifest.json")]:
         for artifact in json.loads(manifest.read_text()).get("artifacts", {}).values():
             if artifact.get("type") == "aws:cloudformation:stack":
                 template = manifest.parent / artifact["properties"]["templateFile"]
@@ -73,13 +74,13 @@ def cfn_lint(paths: list[Path]) -> tuple[int, list[str]]:
     return errors, lines
 
 
-def config_warnings(env: str | None) -> list[str]:
+def config_warnings(env: str | None, config_dir: Path) -> list[str]:
     """Warnings (e.g. carbon policy in `warn` mode) that don't stop synthesis but must be seen."""
     from fmkit.config import ConfigError
     from fmkit.validate import load_validated
 
     try:
-        loaded = load_validated(ROOT / "model_configs")
+        loaded = load_validated(config_dir)
     except ConfigError:
         return []  # synthesis already printed the errors and failed
     return [w.format(ROOT) for w in loaded.warnings
@@ -91,9 +92,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", help="only this environment (default: all)")
     parser.add_argument("--output", type=Path, default=ROOT / "cdk.out", help="cloud assembly directory")
+    parser.add_argument("--config-dir", type=Path, default=ROOT / "model_configs",
+                        help="config directory (e.g. examples/configs/pipeline)")
     args = parser.parse_args()
     OUT = args.output.resolve()
     extra = ["-c", f"env={args.env}"] if args.env else []
+    if args.config_dir.resolve() != (ROOT / "model_configs").resolve():
+        extra += ["-c", f"config_dir={args.config_dir.resolve()}"]
 
     status, seconds = run_cdk_synth(extra)
     violations, acknowledged = nag_report()
@@ -117,7 +122,7 @@ def main() -> int:
         total += sum(counts.values())
         print(f"  {names.get(path, path.stem):<32} {sum(counts.values()):>4} resources")
     print(f"stacks       : {len(paths)}   resources: {total}   synth: {seconds:.1f}s")
-    warnings = config_warnings(args.env)
+    warnings = config_warnings(args.env, args.config_dir.resolve())
     print(f"config       : valid, {len(warnings)} warning(s)")
     for warning in warnings:
         print(f"  ! {warning}")

@@ -19,7 +19,7 @@ from stacks.operations.widgets import ONE_DAY, ONE_MINUTE, PERCENTILES, alarm_st
 
 BEDROCK, GUARDRAILS = "AWS/Bedrock", "AWS/Bedrock/Guardrails"
 SAGEMAKER, ENDPOINTS, COMPONENTS = "AWS/SageMaker", "/aws/sagemaker/Endpoints", "/aws/sagemaker/InferenceComponents"
-AUTOSCALING = "AWS/AutoScaling"
+AUTOSCALING, ELB = "AWS/AutoScaling", "AWS/ApplicationELB"
 
 Widgets = list[cloudwatch.IWidget]
 
@@ -108,6 +108,10 @@ def sagemaker_section(source: SageMakerSource, plan: PlanRow | None) -> Widgets:
 
 def graviton_section(source: GravitonSource, plan: PlanRow | None) -> Widgets:
     name, alb, group = source.name, source.load_balancer.metrics, {"AutoScalingGroupName": source.group_name}
+    # The target group's own metric helpers derive the load balancer from the listener ARN with
+    # Fn::Split, which cannot take a weak reference: name both dimensions by their attributes.
+    targets = {"LoadBalancer": source.load_balancer.load_balancer_full_name,
+               "TargetGroup": source.target_group.target_group_full_name}
     target = cloudwatch.HorizontalAnnotation(value=source.scaling_target, label="scaling target",
                                              color=cloudwatch.Color.GREY)
     if source.concurrency_dimensions is not None:
@@ -116,7 +120,7 @@ def graviton_section(source: GravitonSource, plan: PlanRow | None) -> Widgets:
             annotations=[target])
     else:
         scaling = graph(f"{name}: requests per instance (scaling signal)",
-                        [source.target_group.metrics.request_count_per_target(period=ONE_MINUTE)], annotations=[target])
+                        [metric(ELB, "RequestCountPerTarget", targets, period=ONE_MINUTE)], annotations=[target])
     capacity = [metric(AUTOSCALING, "GroupInServiceInstances", group, "Average", period=ONE_MINUTE, label="in service"),
                 metric(AUTOSCALING, "GroupDesiredCapacity", group, "Average", period=ONE_MINUTE, label="desired")]
     if source.warm_pool:
@@ -130,8 +134,8 @@ def graviton_section(source: GravitonSource, plan: PlanRow | None) -> Widgets:
             alb.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, label="target 5xx")]),
         graph(f"{name}: target response time (s)",
               [alb.target_response_time(statistic=p, label=p) for p in PERCENTILES], left_label="s"),
-        graph(f"{name}: healthy hosts", [source.target_group.metrics.healthy_host_count(label="healthy"),
-                                         source.target_group.metrics.unhealthy_host_count(label="unhealthy")]),
+        graph(f"{name}: healthy hosts", [metric(ELB, "HealthyHostCount", targets, "Average", label="healthy"),
+                                         metric(ELB, "UnHealthyHostCount", targets, "Average", label="unhealthy")]),
         scaling,
         graph(f"{name}: instances and warm pool" if source.warm_pool else f"{name}: instances", capacity),
     ]

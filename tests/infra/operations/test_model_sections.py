@@ -162,8 +162,10 @@ def test_graviton_draws_the_concurrency_signal_it_scales_on_and_the_warm_pool() 
     assert {m[1] for m in capacity} == {"GroupInServiceInstances", "GroupDesiredCapacity", "WarmPoolWarmedCapacity",
                                         "WarmPoolTotalCapacity"}
     assert {m[2]["AutoScalingGroupName"] for m in capacity} == {"demo-dev-llama"}
-    assert {m[1] for m in plain_metrics(titled(board, "llama: healthy hosts"))} == {"HealthyHostCount",
-                                                                                   "UnHealthyHostCount"}
+    hosts = plain_metrics(titled(board, "llama: healthy hosts"))
+    assert {m[1] for m in hosts} == {"HealthyHostCount", "UnHealthyHostCount"}
+    assert all(set(m[2]) == {"LoadBalancer", "TargetGroup"} and "TargetGroupFullName" in m[2]["TargetGroup"]
+               and "LoadBalancerFullName" in m[2]["LoadBalancer"] for m in hosts)
     response = plain_metrics(titled(board, "llama: target response time (s)"))
     assert [m[3]["stat"] for m in response] == ["p50", "p95", "p99"]
     [cost] = expressions(titled(board, "llama: instance cost"))

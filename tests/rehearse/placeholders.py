@@ -35,8 +35,12 @@ PLACEHOLDERS: dict[str, str] = {
     "AWS::SNS::TopicPolicy": "moto has no CloudFormation model for topic policies",
     "AWS::SQS::QueuePolicy": "moto has no CloudFormation model for queue policies",
     "AWS::SageMaker::InferenceComponent": "moto has no CloudFormation model for inference components",
+    "AWS::SecretsManager::Secret": "moto has no CloudFormation model for Secrets Manager secrets",
     CUSTOM_RESOURCES: "a custom resource runs its Lambda handler, which moto can execute only in Docker",
 }
+
+# Placeholder types whose `Ref` is an ARN on AWS, with the ARN's resource type.
+REF_IS_ARN = {"AWS::SecretsManager::Secret": "secret"}
 
 
 def placeholder_entry(resource_type: str) -> str | None:
@@ -59,6 +63,12 @@ class Placeholder(CloudFormationModel):
 
     @property
     def physical_resource_id(self) -> str:
+        """What `Ref` answers: the ARN for types whose `Ref` is their ARN on AWS (IAM policies
+        referencing them must see an ARN), the generated name otherwise."""
+        kind = REF_IS_ARN.get(self.resource_type)
+        if kind is not None:
+            service = self.resource_type.split("::")[1].lower()
+            return f"arn:aws:{service}:{self.region_name}:{self.account_id}:{kind}:{self.name}"
         return self.name
 
     @staticmethod

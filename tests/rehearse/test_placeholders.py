@@ -41,6 +41,7 @@ PINNED = {
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::SageMaker::InferenceComponent",
+    "AWS::SecretsManager::Secret",
     CUSTOM_RESOURCES,
 }
 

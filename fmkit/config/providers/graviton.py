@@ -55,7 +55,6 @@ MANAGED_FLAGS = {
     "--api-key": "server.require_api_key / server.api_key_secret_arn",
     "--api-key-file": "server.require_api_key / server.api_key_secret_arn",
     "--metrics": "the kit (always on)",
-    "-to": "server.max_generation_seconds", "--timeout": "server.max_generation_seconds",
     "-n": "server.default_max_tokens", "--predict": "server.default_max_tokens",
     "--n-predict": "server.default_max_tokens",
     "-cram": "server.cache_ram_mib", "--cache-ram": "server.cache_ram_mib",

@@ -134,6 +134,7 @@ def test_unknown_server_flag_suggests_the_close_one(tmp_path: Path) -> None:
     ("--cache-ram: -1", "'--cache-ram' is set by the kit"),
     ("--webui: true", "'--webui' is set by the kit"),
     ("--mlock: true", "unknown llama-server flag '--mlock'"),
+    ("--timeout: 600", "unknown llama-server flag '--timeout'"),
     ("--no-warmup: 'yes'", "'--no-warmup' is a switch"),
     ("--cache-type-k: 'q8_0; rm -rf /'", "'--cache-type-k' needs a plain value"),
 ])

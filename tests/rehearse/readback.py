@@ -143,7 +143,8 @@ def check_read_back(emulator: Emulator, stacks: list[StackArtifact], deployed: D
 
 def check_cross_stack(stacks: list[StackArtifact], deployed: Deployed, findings: Findings) -> None:
     """Every `Fn::GetStackOutput` names an output the producer has, whose value is the resource its template
-    output points at (a `Ref` equals the physical id; an attribute contains it)."""
+    output points at (a `Ref` equals the physical id; an attribute contains it, such as an ARN, or is part
+    of it, such as a queue's name in its URL or a load balancer's full name in its ARN)."""
     templates = {stack.stack_name: stack.template for stack in stacks}
     for reference in stack_output_references(stacks):
         where = f"{reference.consumer} ← {reference.producer}.{reference.output_name}"
@@ -159,7 +160,7 @@ def check_cross_stack(stacks: list[StackArtifact], deployed: Deployed, findings:
             ok = value == expected
         elif "Fn::GetAtt" in target:
             expected = physical.get(target["Fn::GetAtt"][0], "")
-            ok = bool(expected) and expected in value
+            ok = bool(expected) and (expected in value or value in expected)
         else:
             expected, ok = "(a literal)", True
         findings.add("cross-stack", [] if ok else [f"{where}: value {value!r} is not the resource ({expected!r})"])

@@ -61,3 +61,23 @@ def test_destroy_output_is_split_into_destroyed_stacks_and_failures() -> None:
     assert destroyed == ["fmkit-demo-dev-knowledge"]
     assert failed == ["fmkit-demo-dev-platform: DeploymentError: The vpc vpc-1 has dependencies and cannot be "
                       "deleted."]
+
+
+def test_a_cross_stack_attribute_may_hold_the_resource_or_be_part_of_it() -> None:
+    from tests.rehearse.assembly import StackArtifact
+    from tests.rehearse.readback import Deployed, Findings, check_cross_stack
+
+    queue_url = "https://sqs.eu-west-1.amazonaws.com/111111111111/kb-Queue-ABC"
+    producer = StackArtifact("p", "producer", "111111111111", "eu-west-1", {"Resources": {}, "Outputs": {
+        "QueueName": {"Value": {"Fn::GetAtt": ["Queue", "QueueName"]}},
+        "QueueArn": {"Value": {"Fn::GetAtt": ["Queue", "Arn"]}}}})
+    consumer = StackArtifact("c", "consumer", "111111111111", "eu-west-1", {"Resources": {"Board": {"Properties": {
+        "A": {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "QueueName"}},
+        "B": {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "QueueArn"}}}}}})
+    outputs = {"QueueName": "kb-Queue-ABC", "QueueArn": "arn:aws:sqs:eu-west-1:111111111111:other-queue"}
+    findings = Findings()
+    check_cross_stack([producer, consumer], Deployed({}, {"producer": {"Queue": queue_url}}, {}, {"producer": outputs}),
+                      findings)
+    assert findings.checked["cross-stack"] == 2
+    assert findings.problems == [f"consumer ← producer.QueueArn: value {outputs['QueueArn']!r} is not the resource "
+                                 f"({queue_url!r})"]

@@ -43,7 +43,7 @@ def _after_customization_stack(scope: IConstruct) -> None:
     if not isinstance(customization, cdk.Stack):
         raise NoCustomizationStack(f"{scope.node.path}: names a customization, but the stage built no "
                                    "customization stack before it (fmkit validate checks the reference)")
-    cdk.Stack.of(scope).add_dependency(customization, "serves a promoted customization")
+    cdk.Stack.of(scope).add_stack_dependency(customization, "serves a promoted customization")
 
 
 def artifacts_bucket_name(scope: IConstruct, config: EnvironmentConfig) -> str:

@@ -6,7 +6,8 @@ Functions built with `PythonFunction` map to their contract by asset and entry p
 `lambda/` folder and handler); functions CDK builds for itself (the provider framework, its
 singleton custom resources) are listed with the variables CDK gives them. A function that is
 neither fails the test. Synthesized: the default config, plus a pgvector knowledge base (the
-schema job's functions). CloudFormation tokens in values become placeholders.
+schema job's functions) and the customization example (the workflow's functions). CloudFormation tokens in
+values become placeholders.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 
 from fmkit.config import EnvironmentConfig
 from fmkit.contracts.bedrock import BedrockLoggingSettings
+from fmkit.contracts.customization import CustomizationRegistrySettings, CustomizationSettings
 from fmkit.contracts.evaluation import EvaluationSettings
 from fmkit.contracts.functions import FunctionSettings
 from fmkit.contracts.graviton import GravitonArtifactsSettings
@@ -44,6 +46,9 @@ CONTRACTS: dict[tuple[str, str], type[BaseModel]] = {
     ("bedrock_logging", "handler.handler"): BedrockLoggingSettings,
     ("graviton_artifacts", "handler.on_event"): GravitonArtifactsSettings,
     ("graviton_artifacts", "handler.is_complete"): GravitonArtifactsSettings,
+    **{("customize", f"{step}.handler"): CustomizationSettings
+       for step in ("validate", "register", "serve", "answer", "decide", "publish")},
+    ("customize_registry", "handler.on_event"): CustomizationRegistrySettings,
 }
 # Functions CDK writes itself, by handler → the variables CDK sets (its contract, not ours).
 PROVIDER_FRAMEWORK = frozenset({"USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN",
@@ -110,6 +115,8 @@ def functions(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Pytho
     pgvector = load_env(tmp_path_factory.mktemp("cfg-pgvector"), PGVECTOR_KB)
     found = list(synthesized_functions(default, tmp_path_factory.mktemp("cdk-default")))
     found += synthesized_functions([pgvector], tmp_path_factory.mktemp("cdk-pgvector"))
+    customization = list(load_validated(ROOT / "examples" / "configs" / "customization").environments.values())
+    found += synthesized_functions(customization, tmp_path_factory.mktemp("cdk-customization"))
     return found
 
 

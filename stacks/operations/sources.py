@@ -63,8 +63,8 @@ class SageMakerSource:
 @dataclass(frozen=True)
 class GravitonSource:
     name: str
-    load_balancer: elbv2.IApplicationLoadBalancer
-    target_group: elbv2.IApplicationTargetGroup
+    load_balancer: elbv2.ApplicationLoadBalancer
+    target_group: elbv2.ApplicationTargetGroup
     group_name: str
     concurrency_dimensions: Mapping[str, str] | None
     """Dimensions of the concurrency metric the group tracks; None when it tracks ALB requests."""

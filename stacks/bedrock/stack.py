@@ -15,6 +15,7 @@ from stacks.bedrock.invocation_logging import InvocationLoggingDestination
 from stacks.bedrock.model_access import BedrockModelAccess
 from stacks.common.naming import Naming
 from stacks.common.platform_resources import PlatformResources
+from stacks.customization.served import served_custom_model
 from stacks.tagging import tag_deployment
 
 
@@ -37,6 +38,8 @@ class BedrockStack(cdk.Stack):
         for name, deployment in sorted(config.deployments_of(BedrockDeployment).items()):
             access = BedrockModelAccess(self, name, name=name, deployment=deployment, naming=naming,
                                         key=platform.key)
+            if deployment.custom_model is not None:  # also the promoted custom model, once there is one
+                served_custom_model(access, config, deployment, policy=access.policy, profile_arn=access.profile_arn)
             tag_deployment(access, name, deployment, config)
             self.models[name] = access
 

@@ -1,4 +1,4 @@
-"""What a Graviton deployment serves when it names a customization: the pinned, promoted GGUF.
+"""What a serving deployment serves when it names a customization: the pinned, promoted version.
 
 The pin (`/fmkit/<project>/<env>/customizations/<name>/pin`, written by the workflow when it
 promotes a candidate) is a CloudFormation parameter of type `AWS::SSM::Parameter::Value<String>`:
@@ -7,6 +7,9 @@ so a promotion rolls out as an ordinary stack update — a new launch-template v
 data names the candidate's object and sha256, verified on every boot, replacing the instances
 through the group's instance refresh (rolled back on its alarms). Until the first promotion the
 pin says `initial` and the deployment serves its own configured GGUF.
+
+A Bedrock deployment (`custom_model`) gets the same parameter: its invoke policy also allows the
+promoted custom model's deployment or throughput, published as the `ServedModelArn` output.
 
 The candidates live in the customization stack's artifact bucket (`customizations/<name>/gguf/`),
 whose name the serving stack also resolves from SSM at deploy (no cross-stack export to lock
@@ -23,6 +26,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from fmkit.config import EnvironmentConfig
+from fmkit.config.providers.bedrock import BedrockDeployment
 from fmkit.config.providers.graviton import GravitonDeployment
 from fmkit.contracts.customization import INITIAL_PIN, PIN_SEPARATOR, bucket_parameter_name, pin_parameter_name
 from fmkit.customize.runs import customization_root
@@ -74,12 +78,8 @@ class ServedGguf:
                     applies_to=[f"Resource::{arn}" for arn in self.object_arns if arn.endswith("*")])
 
 
-def served_gguf(scope: Construct, config: EnvironmentConfig, deployment: GravitonDeployment, *,
-                initial_uri: str, initial_arn: str) -> ServedGguf:
-    """The pin of `deployment.model.customization` as a stack parameter, and what it serves."""
-    name = deployment.model.customization
-    if name is None:
-        raise ValueError("this deployment serves no customization")
+def _pin(scope: IConstruct, config: EnvironmentConfig, name: str) -> tuple[cdk.CfnParameter, cdk.CfnCondition]:
+    """The stack parameter resolving customization `name`'s pin, and the condition "nothing promoted yet"."""
     stack = cdk.Stack.of(scope)
     pin = cdk.CfnParameter(
         stack, f"CustomizationPin{pascal(name)}", type="AWS::SSM::Parameter::Value<String>",
@@ -87,11 +87,49 @@ def served_gguf(scope: Construct, config: EnvironmentConfig, deployment: Gravito
         description=f"fmkit: the promoted version of customization {name} (written by its workflow)")
     initial = cdk.CfnCondition(stack, f"CustomizationPin{pascal(name)}Initial",
                                expression=cdk.Fn.condition_equals(pin.value_as_string, INITIAL_PIN))
-    # `<artifact>|<sha256>|`: the trailing separator keeps two fields even in `initial|`.
+    return pin, initial
+
+
+def _field(pin: cdk.CfnParameter, index: int) -> str:
+    """Field `index` of `<artifact>|<sha256>`; the trailing separator keeps two fields even in `initial|`."""
     parts = cdk.Fn.split(PIN_SEPARATOR, cdk.Fn.join("", [pin.value_as_string, PIN_SEPARATOR]))
-    uri = cdk.Fn.condition_if(initial.logical_id, initial_uri, cdk.Fn.select(0, parts)).to_string()
-    sha256 = cdk.Fn.condition_if(initial.logical_id, deployment.model.sha256 or "", cdk.Fn.select(1, parts)).to_string()
+    return cdk.Fn.select(index, parts)
+
+
+def served_gguf(scope: Construct, config: EnvironmentConfig, deployment: GravitonDeployment, *,
+                initial_uri: str, initial_arn: str) -> ServedGguf:
+    """The pin of `deployment.model.customization` as a stack parameter, and what it serves."""
+    name = deployment.model.customization
+    if name is None:
+        raise ValueError("this deployment serves no customization")
     _after_customization_stack(scope)
+    pin, initial = _pin(scope, config, name)
+    uri = cdk.Fn.condition_if(initial.logical_id, initial_uri, _field(pin, 0)).to_string()
+    sha256 = cdk.Fn.condition_if(initial.logical_id, deployment.model.sha256 or "", _field(pin, 1)).to_string()
     bucket = artifacts_bucket_name(scope, config)
-    candidates = f"arn:{stack.partition}:s3:::{bucket}/{customization_root(name)}/gguf/*"
+    partition = cdk.Stack.of(scope).partition
+    candidates = f"arn:{partition}:s3:::{bucket}/{customization_root(name)}/gguf/*"
     return ServedGguf(name, uri, sha256, [initial_arn, candidates])
+
+
+def served_custom_model(scope: Construct, config: EnvironmentConfig, deployment: BedrockDeployment, *,
+                        policy: iam.ManagedPolicy, profile_arn: str) -> str:
+    """A Bedrock deployment naming a customization: its invoke policy also allows the promoted custom
+    model's deployment or provisioned throughput (the pin's artifact), published as an output.
+
+    Until the first promotion the pin says `initial` and the ARN is the deployment's own application
+    inference profile, which the policy allows already: nothing is widened before there is a custom model.
+    """
+    name = deployment.custom_model
+    if name is None:
+        raise ValueError("this deployment serves no customization")
+    _after_customization_stack(scope)
+    pin, initial = _pin(scope, config, name)
+    served = cdk.Fn.condition_if(initial.logical_id, profile_arn, _field(pin, 0)).to_string()
+    policy.add_statements(iam.PolicyStatement(
+        sid="InvokePromotedCustomModel", actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        resources=[served]))
+    cdk.CfnOutput(scope, "ServedModelArn", value=served,
+                  description=f"What to call for customization {name}: its promoted custom model deployment or "
+                              "provisioned throughput (this deployment's inference profile until the first promotion)")
+    return served

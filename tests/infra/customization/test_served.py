@@ -1,5 +1,6 @@
 """The served-artifact wiring: a Graviton deployment naming a customization resolves its pin at deploy
-time, serves its own GGUF until the first promotion, and may read only that customization's candidates."""
+time, serves its own GGUF until the first promotion, and may read only that customization's candidates;
+a Bedrock deployment naming one may also invoke the promoted custom model."""
 
 from __future__ import annotations
 
@@ -54,4 +55,21 @@ def test_the_serving_stack_deploys_after_the_customization_stack(tmp_path: Path)
     stages = build_app(new_app(tmp_path), list(load_validated(EXAMPLE).environments.values()))
     stage = stages["dev"]
     assert list(stage.stacks)[:2] == ["Platform", "Customization"]  # built before the serving stacks
-    assert stage.stacks["Customization"] in stage.stacks["Graviton"].dependencies
+    for serving in ("Graviton", "Bedrock"):
+        assert stage.stacks["Customization"] in stage.stacks[serving].dependencies
+
+
+def test_a_bedrock_deployment_also_allows_the_promoted_custom_model(templates: dict[str, Template]) -> None:
+    bedrock = templates["dev/Bedrock"]
+    assert bedrock.to_json()["Parameters"]["CustomizationPinSupportNova"]["Default"] == (
+        "/fmkit/support-llm/dev/customizations/support-nova/pin")
+    policy = next(iter(bedrock.find_resources("AWS::IAM::ManagedPolicy").values()))
+    statement = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                     if s.get("Sid") == "InvokePromotedCustomModel")
+    profile = {"Fn::GetAtt": [next(iter(bedrock.find_resources("AWS::Bedrock::ApplicationInferenceProfile"))),
+                              "InferenceProfileArn"]}
+    # Before the first promotion: the deployment's own profile (allowed already), so nothing is widened.
+    assert statement["Resource"]["Fn::If"][:2] == ["CustomizationPinSupportNovaInitial", profile]
+    assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    output = next(v for k, v in bedrock.to_json()["Outputs"].items() if "ServedModelArn" in k)
+    assert output["Value"] == statement["Resource"]

@@ -4,6 +4,10 @@
   against them without importing the scoring libraries (numpy, sacrebleu, rouge-score).
 - The check grammar (`CHECK_RE`, `parse_check_spec`, `check_name`): the config validates a
   check and names the metric it reports; `fmkit.evaluate` builds the check from the same parse.
+- `MODEL_SCORED_METRICS`: metrics another model computes (a judge, an embedding model); the
+  config accepts them as `primary` and in `min_scores`.
+- `PlanCost`: what `fmkit plan` expects a deployment to cost at its configured traffic, decided
+  from config (the CLI, the stack at synth time) and read by the evaluation, which has none.
 - `EvaluationSettings`: everything the stack decides at synth time for the three evaluation
   functions. The stack renders it as environment variables (`to_environment`), the handlers
   parse them back (`from_environment`), so a renamed key fails a test instead of a cold start.
@@ -23,6 +27,12 @@ from fmkit.contracts.pricing import PriceModel
 
 QUALITY_METRICS: tuple[str, ...] = ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
 """Metric names every evaluation reports (checks add their own names)."""
+
+JUDGE_METRIC = "judge"
+SEMANTIC_METRIC = "semantic_similarity"
+MODEL_SCORED_METRICS: tuple[str, ...] = (JUDGE_METRIC, SEMANTIC_METRIC)
+"""Metrics reported when a judge (1–5 rubric score) or an embedding model (cosine similarity to the
+reference) is configured."""
 
 CHECK_SYNTAX = "json[@TAGS], json-fenced[@TAGS] or regex[:NAME][@TAGS]=PATTERN"
 CHECK_RE = re.compile(
@@ -68,6 +78,25 @@ def check_name(spec: str) -> str:
     return parse_check_spec(spec).name
 
 
+class PlanCost(BaseModel):
+    """A deployment's monthly cost at its `expected_traffic`, by the estimator behind `fmkit plan`.
+
+    Dividing by the expected requests gives what one request really costs at that traffic: an
+    instance kept at its minimum capacity is paid for whether it serves 10 or 10,000 requests,
+    which a price divided by the throughput measured at saturation hides.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    usd_per_month: float = Field(ge=0, description="The plan's expected monthly USD for the deployment.")
+    requests_per_month: float = Field(gt=0, description="Expected requests per month (expected_traffic).")
+    basis: str = Field(description="How the plan got there, in words, for the report.")
+
+    @property
+    def usd_per_1k_requests(self) -> float:
+        return self.usd_per_month / self.requests_per_month * 1000
+
+
 class EvaluationSettings(BaseModel):
     """The evaluation functions' settings; each field travels as the environment variable in its alias.
 
@@ -92,8 +121,14 @@ class EvaluationSettings(BaseModel):
     n_resamples: int = Field(default=1000, ge=1, alias="EVAL_RESAMPLES", description="Bootstrap resamples.")
     min_scores: dict[str, float] = Field(default_factory=dict, alias="EVAL_MIN_SCORES",
                                          description="Minimum per metric, checked on every model.")
+    plan_costs: dict[str, PlanCost] = Field(default_factory=dict, alias="EVAL_PLAN_COSTS",
+                                            description="`fmkit plan`'s cost at expected traffic, per deployment.")
+    judges: tuple[str, ...] = Field(default=(), alias="EVAL_JUDGES",
+                                    description="Deployments that score every answer 1-5 (two or more: a panel).")
+    embedder: str | None = Field(default=None, alias="EVAL_EMBEDDER",
+                                 description="Embedding deployment for semantic_similarity.")
 
-    @field_validator("models", "prices", "checks", "min_scores", mode="before")
+    @field_validator("models", "prices", "checks", "min_scores", "plan_costs", "judges", mode="before")
     @classmethod
     def _decode_json(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
@@ -104,8 +139,12 @@ class EvaluationSettings(BaseModel):
         return cls.model_validate(dict(env))
 
     def to_environment(self) -> dict[str, str]:
-        """Environment variables, in field order: strings as they are, numbers as text, the rest as JSON."""
-        return {key: _render(value) for key, value in self.model_dump(mode="json", by_alias=True).items()}
+        """Environment variables, in field order: strings as they are, numbers as text, the rest as JSON.
+
+        Unset optional values (None) are left out: an absent variable parses back as None.
+        """
+        return {key: _render(value) for key, value in self.model_dump(mode="json", by_alias=True).items()
+                if value is not None}
 
 
 def _render(value: Any) -> str:

@@ -4,16 +4,18 @@ Typical use (what `fmkit eval` does):
 
 ```python
 dataset = load_dataset("examples/eval/dataset.jsonl")
-targets = resolve_targets(names=["claude-haiku", "llama-graviton"], ssm_client=ssm,
-                          project="acme", env="dev", prices={...})
+targets = resolve_targets(names=["nova-lite", "llama-small"], ssm_client=ssm,
+                          project="acme", env="dev", prices={...}, plan_costs={...})
 result = run_evaluation(dataset, targets, out_dir="eval-out", concurrency=4)
-summary = summarize(result, checks=[JsonValidCheck()])
+judged = judge_outcome(judge_answers(result, [judge], out_dir="eval-out"), [judge], result.models)
+summary = summarize(result, checks=[JsonValidCheck()], scored=[judged])
 write_reports(summary, "eval-out")
 raise SystemExit(check_thresholds(summary, {"rougeL": 0.3}).exit_code)
 ```
 
-Importing this package does not import aws-cdk-lib or boto3; no plotting library is needed (the
-HTML report draws its plots as SVG itself).
+The judge (`fmkit.evaluate.judge`) and the embedder (`fmkit.evaluate.semantic`) add the metrics
+`judge` and `semantic_similarity`. Importing this package does not import aws-cdk-lib or boto3;
+no plotting library is needed (the HTML report draws its plots as SVG itself).
 """
 
 from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing, parse_price
@@ -34,7 +36,7 @@ from fmkit.evaluate.report.html import render_html
 from fmkit.evaluate.report.json import render_json
 from fmkit.evaluate.report.markdown import render_markdown
 from fmkit.evaluate.runner import EvaluationResult, load_evaluation, run_evaluation
-from fmkit.evaluate.summary import EvaluationSummary, summarize
+from fmkit.evaluate.summary import EvaluationSummary, ScoredOutcome, summarize
 from fmkit.evaluate.targets import (
     Target,
     TargetError,
@@ -63,6 +65,7 @@ __all__ = [
     "RegexCheck",
     "ReportPaths",
     "RetryPolicy",
+    "ScoredOutcome",
     "Target",
     "TargetError",
     "ThresholdReport",

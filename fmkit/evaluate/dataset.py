@@ -5,8 +5,13 @@ Lines look like:
 ```json
 {"id": "refund-1", "prompt": "How do I get a refund?", "reference": "...", "tags": ["billing"]}
 {"id": "chat-2", "messages": [{"role": "user", "content": "..."}, ...], "reference": "...",
- "system": "You are a support assistant."}
+ "system": "You are a support assistant.", "split": "holdout"}
 ```
+
+`split` (`dev` or `holdout`, unmarked items are dev) keeps items aside that prompts are not tuned
+on: the report compares the two, and a significant drop on the holdout items is the sign of a
+prompt overfitted to its test set. `context` is what an answer must stay faithful to (retrieved
+passages, a policy): the judge checks faithfulness against it; the model sees only the prompt.
 
 Errors are collected for the whole file and raised together as `DatasetError`, formatted
 `file:LINE: message`, because a benchmark file is usually written by hand and fixing one
@@ -20,11 +25,14 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from fmkit.evaluate.records import ChatMessage, ChatRequest, GenerationParams, Role
+
+Split = Literal["dev", "holdout"]
+SPLITS: tuple[Split, ...] = ("dev", "holdout")
 
 
 class _Strict(BaseModel):
@@ -45,6 +53,12 @@ class EvalItem(_Strict):
     reference: str
     system: str | None = None
     tags: tuple[str, ...] = ()
+    split: Split | None = None  # None counts as dev
+    context: str | None = None  # for the judge's faithfulness criterion; not sent to the model
+
+    @property
+    def split_name(self) -> Split:
+        return self.split or "dev"
 
     @field_validator("reference")
     @classmethod
@@ -138,6 +152,15 @@ class Dataset:
     def tags(self) -> list[str]:
         """Tags in first-seen order."""
         return list(dict.fromkeys(tag for item in self.items for tag in item.tags))
+
+    def splits(self) -> dict[str, int]:
+        """Items per split (`dev` includes unmarked items), only the splits present."""
+        counts = {name: sum(1 for item in self.items if item.split_name == name) for name in SPLITS}
+        return {name: count for name, count in counts.items() if count}
+
+    def select(self, split: Split) -> Dataset:
+        """Only the items of `split` (same path and file hash: results stay traceable to the file)."""
+        return Dataset(path=self.path, items=tuple(i for i in self.items if i.split_name == split), sha256=self.sha256)
 
 
 def _format_validation_error(exc: ValidationError) -> list[str]:

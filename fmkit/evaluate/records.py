@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -68,6 +69,16 @@ class ChatRequest:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
+def result_key(target_identity: Mapping[str, Any], request: ChatRequest) -> str:
+    """The key a stored answer is reused on: the target's identity (deployment, endpoint URL or
+    ARN, model, guardrail version) and the request's fingerprint (the item's system prompt and
+    messages, the decoding settings). Anything else may change without asking again.
+    """
+    canonical = json.dumps({"target": dict(target_identity), "request": request.fingerprint()},
+                           sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Completion:
     """One successful answer. Timings cover the final (successful) attempt only."""
@@ -97,7 +108,7 @@ class ItemRecord(BaseModel):
 
     item_id: str
     model: str
-    fingerprint: str
+    fingerprint: str  # `result_key`: a rerun reuses the record only when it is the same
     output: str | None = None
     error: ErrorInfo | None = None
     ttft_s: float | None = None
@@ -114,3 +125,9 @@ class ItemRecord(BaseModel):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def wall_s(self) -> float:
+        """Seconds from the first attempt to the answer, back-off and failed attempts included:
+        what a caller waited. `latency_s` covers the final attempt only."""
+        return max(0.0, self.finished_at - self.started_at)

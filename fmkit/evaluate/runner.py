@@ -2,11 +2,14 @@
 
 Every finished item is appended to `OUT/results/<model>.jsonl` as soon as it completes, so an
 interrupted or partly failed run loses nothing: a rerun skips (item, model) pairs that already
-succeeded with the same prompt and decoding settings, and re-invokes failed ones only when
-asked (`retry_errors`), since errors are results too (a model that times out is slow).
+have a result under the same key — the same deployment, endpoint (URL or ARN, model, guardrail
+version), prompt and decoding settings (`records.result_key`) — and re-invokes failed ones only
+when asked (`retry_errors`), since errors are results too (a model that times out is slow).
 
-Each model gets its own pool of `concurrency` workers and all models run at the same time:
-every endpoint sees the same load, which keeps measured latency and throughput comparable.
+Each model gets its own pool of workers and all models run at the same time: every endpoint
+sees the same load, which keeps measured latency and throughput comparable. `concurrency` may
+differ per model: a server with fewer parallel slots than requests in flight queues the rest,
+and its time to first token would measure the queue.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pydantic import ValidationError
 from fmkit.evaluate.adapters import AdapterOptions, build_adapter
 from fmkit.evaluate.adapters.base import InvocationError, ModelAdapter
 from fmkit.evaluate.dataset import Dataset, EvalItem
-from fmkit.evaluate.records import ChatRequest, ErrorInfo, GenerationParams, ItemRecord
+from fmkit.evaluate.records import ChatRequest, ErrorInfo, GenerationParams, ItemRecord, result_key
 from fmkit.evaluate.targets import Target
 
 if TYPE_CHECKING:  # rich draws the CLI's progress bar; the cloud function never imports it
@@ -47,6 +50,7 @@ class EvaluationResult:
     out_dir: Path | None = None
     requests_made: dict[str, int] = field(default_factory=dict)  # items invoked by this run
     resumed: dict[str, int] = field(default_factory=dict)  # items reused from earlier runs
+    concurrency: dict[str, int] = field(default_factory=dict)  # requests in flight per model (this run)
 
     @property
     def models(self) -> list[str]:
@@ -86,12 +90,13 @@ def read_results(path: Path) -> dict[str, ItemRecord]:
 def _current_records(
     dataset: Dataset, target: Target, out_dir: Path, params: GenerationParams
 ) -> dict[str, ItemRecord]:
-    """Stored records that still answer the current prompt with the current settings."""
+    """Stored records that still answer the current prompt, from the same endpoint, with the current settings."""
     stored = read_results(results_path(out_dir, target.name))
+    identity = target.identity()
     current: dict[str, ItemRecord] = {}
     for item in dataset.items:
         record = stored.get(item.id)
-        if record is not None and record.fingerprint == item.to_request(params).fingerprint():
+        if record is not None and record.fingerprint == result_key(identity, item.to_request(params)):
             current[item.id] = record
     return current
 
@@ -112,8 +117,14 @@ class _ResultsWriter:
         self._handle.close()
 
 
-def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str) -> ItemRecord:
-    """Call the adapter once (it retries internally); every failure becomes an item error."""
+def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str, *,
+                key: str | None = None) -> ItemRecord:
+    """Call the adapter once (it retries internally); every failure becomes an item error.
+
+    `key` is the record's `result_key`, what a rerun compares to reuse it (callers that resume
+    pass it; the request's own fingerprint otherwise).
+    """
+    key = key or request.fingerprint()
     started = time.time()
     try:
         completion = adapter.invoke(request)
@@ -122,7 +133,7 @@ def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id
         return ItemRecord(
             item_id=item_id,
             model=model,
-            fingerprint=request.fingerprint(),
+            fingerprint=key,
             error=error,
             attempts=exc.attempts,
             started_at=started,
@@ -133,7 +144,7 @@ def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id
         return ItemRecord(
             item_id=item_id,
             model=model,
-            fingerprint=request.fingerprint(),
+            fingerprint=key,
             error=error,
             started_at=started,
             finished_at=time.time(),
@@ -141,7 +152,7 @@ def invoke_item(adapter: ModelAdapter, model: str, request: ChatRequest, item_id
     return ItemRecord(
         item_id=item_id,
         model=model,
-        fingerprint=request.fingerprint(),
+        fingerprint=key,
         output=completion.text,
         ttft_s=completion.ttft_s,
         latency_s=completion.latency_s,
@@ -165,10 +176,13 @@ def _check_targets(targets: Sequence[Target], out_dir: Path) -> None:
         raise ValueError(f"model names collide after sanitising for file names: {names}")
 
 
-def _write_manifest(out_dir: Path, dataset: Dataset, targets: Sequence[Target], params: GenerationParams) -> None:
+def _write_manifest(out_dir: Path, dataset: Dataset, targets: Sequence[Target], params: GenerationParams,
+                    concurrency: Mapping[str, int]) -> None:
+    """`run.json`: what this run asked and of whom (the targets' keys are never in it)."""
     manifest = {
         "dataset": {"path": str(dataset.path), "sha256": dataset.sha256, "items": len(dataset)},
         "params": {**asdict(params), "stop": list(params.stop)},
+        "concurrency": dict(concurrency),
         "targets": [t.model_dump(mode="json") for t in targets],
     }
     (out_dir / RUN_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -209,12 +223,21 @@ def load_evaluation(
     )
 
 
+def _concurrency_per_model(targets: Sequence[Target], concurrency: int | Mapping[str, int]) -> dict[str, int]:
+    """Workers per model: one number for all, or a number per model name (4 for a model not listed)."""
+    per_model = {t.name: (concurrency if isinstance(concurrency, int) else concurrency.get(t.name, 4))
+                 for t in targets}
+    if any(value < 1 for value in per_model.values()):
+        raise ValueError("concurrency must be >= 1")
+    return per_model
+
+
 def run_evaluation(
     dataset: Dataset,
     targets: Sequence[Target],
     *,
     out_dir: str | Path,
-    concurrency: int = 4,
+    concurrency: int | Mapping[str, int] = 4,
     params: GenerationParams | None = None,
     retry_errors: bool = False,
     adapters: Mapping[str, ModelAdapter] | None = None,
@@ -227,15 +250,14 @@ def run_evaluation(
 
     `adapters` replaces `build_adapter(target)` per model name (tests, custom clients).
     Adapters are only built for models with pending items, so a fully resumed run needs no
-    credentials.
+    credentials. `concurrency` is requests in flight per model, or a mapping model -> requests.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be >= 1")
+    workers = _concurrency_per_model(targets, concurrency)
     out = Path(out_dir)
     _check_targets(targets, out)
     params = params or GenerationParams()
     out.mkdir(parents=True, exist_ok=True)
-    _write_manifest(out, dataset, targets, params)
+    _write_manifest(out, dataset, targets, params, workers)
 
     records: dict[str, dict[str, ItemRecord]] = {}
     pending: dict[str, list[EvalItem]] = {}
@@ -260,7 +282,7 @@ def run_evaluation(
     )
     requests_made = _run_pending(
         _Run(dataset=dataset, targets=targets, out=out, params=params, pending=pending, records=records,
-             resumed=resumed, adapters=chosen, concurrency=concurrency),
+             resumed=resumed, adapters=chosen, concurrency=workers),
         progress_bar,
     )
     ordered = {t.name: {i.id: records[t.name][i.id] for i in dataset.items if i.id in records[t.name]} for t in targets}
@@ -272,6 +294,7 @@ def run_evaluation(
         out_dir=out,
         requests_made=requests_made,
         resumed=resumed,
+        concurrency=workers,
     )
 
 
@@ -303,7 +326,7 @@ class _Run:
     records: dict[str, dict[str, ItemRecord]]
     resumed: Mapping[str, int]
     adapters: Mapping[str, ModelAdapter]
-    concurrency: int
+    concurrency: Mapping[str, int]
 
 
 def _run_pending(run: _Run, progress_bar: Progress) -> dict[str, int]:
@@ -311,7 +334,7 @@ def _run_pending(run: _Run, progress_bar: Progress) -> dict[str, int]:
     requests_made = {t.name: 0 for t in run.targets}
     writers = {name: _ResultsWriter(results_path(run.out, name)) for name in run.adapters}
     executors = {
-        name: ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix=f"eval-{name}")
+        name: ThreadPoolExecutor(max_workers=run.concurrency[name], thread_name_prefix=f"eval-{name}")
         for name in run.adapters
     }
     try:
@@ -329,11 +352,13 @@ def _run_pending(run: _Run, progress_bar: Progress) -> dict[str, int]:
                     errors=error_counts[target.name],
                 )
             futures: dict[Future[ItemRecord], str] = {}
+            identities = {t.name: t.identity() for t in run.targets}
             for name, executor in executors.items():
                 for item in run.pending[name]:
                     request = item.to_request(run.params)
                     adapter, writer = run.adapters[name], writers[name]
-                    futures[executor.submit(_invoke_and_write, adapter, name, request, item.id, writer)] = name
+                    key = result_key(identities[name], request)
+                    futures[executor.submit(_invoke_and_write, adapter, name, request, item.id, key, writer)] = name
             for future in as_completed(futures):
                 name = futures[future]
                 record = future.result()
@@ -352,8 +377,8 @@ def _run_pending(run: _Run, progress_bar: Progress) -> dict[str, int]:
 
 
 def _invoke_and_write(
-    adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str, writer: _ResultsWriter
+    adapter: ModelAdapter, model: str, request: ChatRequest, item_id: str, key: str, writer: _ResultsWriter
 ) -> ItemRecord:
-    record = invoke_item(adapter, model, request, item_id)
+    record = invoke_item(adapter, model, request, item_id, key=key)
     writer.write(record)  # from the worker thread, so completed work survives an interrupt
     return record

@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals and paired model comparisons.
+"""Bootstrap confidence intervals, paired model comparisons and two-sample (dev vs holdout) differences.
 
 Benchmark sets are small (tens to hundreds of items), so a 2-point ROUGE gap is often noise.
 Resampling items with replacement (Efron's percentile bootstrap; Koehn 2004 for the paired
@@ -142,6 +142,49 @@ def paired_bootstrap(
     difference = float(statistic(a[None])[0] - statistic(b[None])[0])
     values_a, values_b = _resampled_statistics([a, b], [statistic, statistic], n_resamples, seed)
     diffs = values_a - values_b
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0:
+        return None
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    p_value = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0))))
+    return PairedComparison(
+        difference=difference, low=float(low), high=float(high), confidence=confidence, p_value=p_value
+    )
+
+
+def two_sample_bootstrap(
+    data_a: FloatArray | NDArray[np.floating],
+    data_b: FloatArray | NDArray[np.floating],
+    statistic: Statistic,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> PairedComparison | None:
+    """Bootstrap statistic(A) - statistic(B) for two *different* sets of items (dev vs holdout).
+
+    Nothing pairs the rows, so each set is resampled on its own (from one seeded generator, A's
+    draws then B's per block, so results are reproducible). Returned in the paired comparison's
+    shape: the difference, its percentile interval and the two-sided p-value.
+    """
+    _check_args(n_resamples, confidence)
+    a, b = _as_2d(data_a), _as_2d(data_b)
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return None
+    difference = float(statistic(a[None])[0] - statistic(b[None])[0])
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, max(a.shape[0] * a.shape[1], b.shape[0] * b.shape[1])))
+    parts: list[FloatArray] = []
+    done = 0
+    while done < n_resamples:
+        size = min(chunk, n_resamples - done)
+        index_a = rng.integers(0, a.shape[0], size=(size, a.shape[0]))
+        index_b = rng.integers(0, b.shape[0], size=(size, b.shape[0]))
+        parts.append(np.asarray(statistic(a[index_a]), dtype=np.float64)
+                     - np.asarray(statistic(b[index_b]), dtype=np.float64))
+        done += size
+    diffs = np.concatenate(parts)
     diffs = diffs[~np.isnan(diffs)]
     if diffs.size == 0:
         return None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
 from fmkit.contracts.discovery import parameter_name
+from fmkit.contracts.evaluation import PlanCost
 from fmkit.contracts.pricing import InstancePricing, PriceModel, TokenPricing, parse_price
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ class BedrockEndpoint(_Endpoint):
     inference_profile_arn: str
     guardrail_id: str | None = None
     guardrail_version: str | None = None
+    # The foundation model behind the profile (the stack publishes it): picks an embedding model's
+    # request format, which the profile ARN does not tell.
+    model_id: str | None = None
 
     @property
     def region(self) -> str | None:
@@ -69,7 +74,27 @@ class OpenAICompatEndpoint(_Endpoint):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"base_url must be an http(s) URL, got {value!r}")
+        check_no_credentials(value)
         return value.rstrip("/")
+
+
+_KEY_QUERY = re.compile(r"(?:^|[?&])(?:api[_-]?key|key|token|access[_-]?token|secret)=", re.IGNORECASE)
+
+
+def check_no_credentials(url: str) -> None:
+    """Refuse a URL that carries a secret (`user:key@host`, `?api_key=…`).
+
+    A URL is recorded in `run.json` and printed in every report, so a key inside it would be
+    written to disk and shared with the report. Keys travel only as `--api-key NAME=ENV_VAR` or
+    from the deployment's Secrets Manager secret. The message never repeats the URL.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if "@" in parts.netloc:
+        raise ValueError("the URL carries credentials (user:key@host): remove them and pass the key with "
+                         "--api-key NAME=ENV_VAR (it is never written to the results or reports)")
+    if _KEY_QUERY.search(parts.query):
+        raise ValueError("the URL carries a key in its query string: remove it and pass the key with "
+                         "--api-key NAME=ENV_VAR (it is never written to the results or reports)")
 
 
 Endpoint = Annotated[BedrockEndpoint | SageMakerEndpoint | OpenAICompatEndpoint, Field(discriminator="provider")]
@@ -84,12 +109,25 @@ class Target(BaseModel):
     name: str = Field(min_length=1)
     endpoint: Endpoint
     price: PriceModel | None = None
-    # A key given directly (local server); never serialised into reports.
+    # What `fmkit plan` expects the deployment to cost at its configured traffic (None: not a
+    # configured deployment, or no expected_traffic).
+    plan_cost: PlanCost | None = None
+    # A key given directly (--api-key, a local server); never serialised into results or reports.
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def provider(self) -> str:
         return self.endpoint.provider
+
+    def identity(self) -> dict[str, Any]:
+        """Everything about the target that determines an answer: the deployment and where and how
+        it is called (URL or ARN, model, guardrail version), not its price or its key's secret.
+
+        Part of every result's key, so a rerun against another endpoint asks again instead of
+        reusing answers another endpoint gave.
+        """
+        endpoint = self.endpoint.model_dump(mode="json", exclude={"api_key_secret_arn", "model_id"})
+        return {"deployment": self.name, **endpoint}
 
     def describe(self) -> str:
         """A one-line, secret-free description for reports."""
@@ -180,7 +218,8 @@ def parse_endpoint_override(spec: str, *, api_key: str | None = None) -> Target:
                 "a Bedrock inference profile ARN or sagemaker:ENDPOINT_NAME"
             )
     except ValidationError as exc:
-        raise TargetError(f"invalid endpoint {spec!r}: {exc}") from exc
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise TargetError(f"invalid endpoint for {name!r}: {messages}") from None
     return Target(name=name, endpoint=endpoint, api_key=SecretStr(api_key) if api_key else None)
 
 
@@ -203,11 +242,12 @@ def resolve_targets(
     names: Sequence[str] = (),
     overrides: Sequence[str | Target] = (),
     prices: Mapping[str, TokenPricing | InstancePricing] | None = None,
+    plan_costs: Mapping[str, PlanCost] | None = None,
     ssm_client: SSMClient | None = None,
     project: str | None = None,
     env: str | None = None,
 ) -> list[Target]:
-    """Combine `--models`, `--endpoint` overrides and prices into the ordered target list.
+    """Combine `--models`, `--endpoint` overrides, prices and plan costs into the ordered target list.
 
     Named models come first (an override with the same name wins over SSM), then overrides not
     named in `names`. With neither names nor overrides, every deployment in SSM is used.
@@ -234,7 +274,19 @@ def resolve_targets(
     unknown = sorted(set(prices) - {t.name for t in ordered})
     if unknown:
         raise TargetError(f"price given for unknown model(s): {', '.join(unknown)}")
-    return [t.model_copy(update={"price": prices[t.name]}) if t.name in prices else t for t in ordered]
+    costs = dict(plan_costs or {})
+    return [t.model_copy(update={"price": prices.get(t.name, t.price), "plan_cost": costs.get(t.name, t.plan_cost)})
+            for t in ordered]
+
+
+def with_api_key(target: Target, key: str) -> Target:
+    """`target` sending `key` (an OpenAI-compatible endpoint: the Graviton llama-server, a local one)."""
+    if not isinstance(target.endpoint, OpenAICompatEndpoint):
+        raise TargetError(f"{target.name}: --api-key applies to OpenAI-compatible endpoints (URLs), "
+                          f"not {target.endpoint.provider}")
+    if not key.strip():
+        raise TargetError(f"{target.name}: the API key is empty")
+    return target.model_copy(update={"api_key": SecretStr(key.strip())})
 
 
 def resolve_api_key(target: Target, secrets_client: SecretsManagerClient | None) -> str | None:

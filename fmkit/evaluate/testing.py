@@ -1,15 +1,21 @@
 """A scripted OpenAI-compatible server on 127.0.0.1, for tests, demos and dry runs.
 
 It speaks just enough of llama-server's `/v1/chat/completions` (JSON and SSE streaming with
-usage) to exercise the whole pipeline without a model, and can misbehave on purpose: hang
-before answering, stream slowly, throttle the first attempts, fail with any status, or send
-malformed JSON. Each route (`http://127.0.0.1:PORT/<route>/v1`) is one simulated model.
-It only ever binds the loopback interface.
+usage) and `/v1/embeddings` to exercise the whole pipeline without a model, and can misbehave
+on purpose: hang before answering, stream slowly, throttle the first attempts, fail with any
+status, or send malformed JSON. Each route (`http://127.0.0.1:PORT/<route>/v1`) is one
+simulated model. It only ever binds the loopback interface.
+
+`overlap_judge` plays a judge (it grades the candidate answer of a judge request by its word
+overlap with the reference) and `word_hash_embedding` an embedding model (feature hashing of
+words): deterministic doubles for the judge and the embedder, not models.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -40,6 +46,7 @@ class Behaviour:
     retry_after: str | None = "0"
     malformed: bool = False  # 200 with a body (or SSE event) that is not JSON
     api_key: str | None = None  # when set, requests without "Authorization: Bearer <key>" get 401
+    embed: Callable[[str], Sequence[float]] | None = None  # serves /v1/embeddings when set
 
 
 class _Server(ThreadingHTTPServer):
@@ -111,10 +118,14 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_POST(self) -> None:
-        match = re.fullmatch(r"/([^/]+)/v1/chat/completions", self.path)
-        behaviour = self.fake.routes.get(match.group(1)) if match else None
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
+        embeddings = re.fullmatch(r"/([^/]+)/v1/embeddings", self.path)
+        if embeddings is not None:
+            self._embeddings(self.fake.routes.get(embeddings.group(1)), body)
+            return
+        match = re.fullmatch(r"/([^/]+)/v1/chat/completions", self.path)
+        behaviour = self.fake.routes.get(match.group(1)) if match else None
         if match is None or behaviour is None:
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -126,6 +137,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(behaviour, body, messages, attempt)
         finally:
             self._finished()
+
+    def _embeddings(self, behaviour: Behaviour | None, body: dict[str, Any]) -> None:
+        if behaviour is None or behaviour.embed is None:
+            self._send_json(404, {"error": {"message": f"no embeddings at {self.path}"}})
+            return
+        if behaviour.api_key is not None and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}":
+            self._send_json(401, {"error": {"message": "invalid api key"}})
+            return
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            self._send_json(400, {"error": {"message": "input must be a string or a list of strings"}})
+            return
+        embed = behaviour.embed
+        self._send_json(200, {"object": "list", "data": [
+            {"object": "embedding", "index": i, "embedding": list(embed(t))} for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": sum(len(t.split()) for t in texts), "total_tokens": 0}})
 
     def _finished(self) -> None:
         # Called before the last write: once the client has the last byte it may send its
@@ -222,3 +250,45 @@ class _Handler(BaseHTTPRequestHandler):
 def _tokens(text: str) -> list[str]:
     """Word-ish pieces that concatenate back to `text` (one SSE event each)."""
     return re.findall(r"\s*\S+", text) or [text]
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())
+
+
+def word_hash_embedding(text: str, dimensions: int = 64) -> list[float]:
+    """A deterministic bag-of-words vector (feature hashing, L2-normalised): texts sharing words point
+    the same way. A stand-in for an embedding model in demos and tests; it knows no synonyms."""
+    vector = [0.0] * dimensions
+    for word in _words(text):
+        digest = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "big")
+        vector[digest % dimensions] += 1.0 if digest & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def _tag(text: str, tag: str) -> str | None:
+    match = re.search(rf"<{tag}>\n(.*?)\n</{tag}>", text, re.DOTALL)
+    return match.group(1) if match else None
+
+
+def overlap_judge(messages: Messages) -> str:
+    """Answers a judge request (see `fmkit.evaluate.judge.rubric`) with a verdict from word overlap:
+    correctness and completeness 1–5 from the F1 of candidate and reference words. Any other
+    request gets a one-line reply, so the same route can also be benchmarked."""
+    prompt = next((str(m.get("content", "")) for m in messages if m.get("role") == "user"), "")
+    reference, candidate = _tag(prompt, "reference_answer"), _tag(prompt, "candidate_answer")
+    if reference is None or candidate is None:
+        return echo_last_user(messages)
+    ref, cand = Counter(_words(reference)), Counter(_words(candidate))
+    common = sum((ref & cand).values())
+    f1 = 2 * common / (sum(ref.values()) + sum(cand.values())) if common else 0.0
+    score = 1 + round(4 * f1)
+    context = _tag(prompt, "context") is not None
+    verdict = {"correctness": score, "completeness": max(1, score - (1 if f1 < 0.9 else 0)),
+               "faithfulness": score if context else None, "instruction_following": 5 if cand else 1,
+               "tone": 4, "rationale": f"{common} of {sum(ref.values())} reference words present (F1 {f1:.2f})."}
+    return json.dumps(verdict)

@@ -1,7 +1,17 @@
-"""Cost per 1,000 requests from a deployment's price model and the run's measured usage.
+"""Two costs per 1,000 requests, named for what they are.
 
-The price models themselves are `fmkit.contracts.pricing`'s: the stack decides them from config
-and the evaluation only reads them.
+- **Expected** (`usd_per_1k_requests_expected`): what `fmkit plan` expects the deployment to
+  cost at its configured `expected_traffic` (`fmkit.contracts.evaluation.PlanCost`, decided from
+  config by the CLI or the stack) divided by the expected requests. An instance kept at its
+  minimum capacity is paid for whether it serves ten requests an hour or ten thousand, so this is
+  the figure a choice between models rests on: the verdict cards use it.
+- **Marginal** (`usd_per_1k_requests_marginal`): what one more request costs, from the run's
+  measurements. Token-priced models (Bedrock on demand): the measured mean token usage × the
+  token prices. Instance-priced ones: the hourly price ÷ the throughput measured at saturation,
+  the cost at 100% utilisation — a floor that real traffic rarely reaches.
+
+The price models are `fmkit.contracts.pricing`'s: the stack decides them from config and the
+evaluation only reads them.
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from fmkit.contracts.evaluation import PlanCost
 from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.metrics.operational import throughput_rps
 from fmkit.evaluate.records import ItemRecord
@@ -22,12 +33,23 @@ class CostEstimate:
     note: str
 
 
+@dataclass(frozen=True)
+class CostFigures:
+    """Both costs of one model and how each was reached (None: not measurable, `*_note` says why)."""
+
+    usd_per_1k_requests_expected: float | None
+    expected_note: str
+    usd_per_1k_requests_marginal: float | None
+    marginal_basis: Literal["tokens", "hourly"] | None
+    marginal_note: str
+
+
 def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequence[ItemRecord]) -> CostEstimate | None:
-    """USD per 1,000 requests like the benchmark's, or None when it cannot be measured.
+    """The marginal USD per 1,000 requests like the benchmark's, or None when it cannot be measured.
 
     Token pricing uses the mean reported token usage of successful requests. Hourly pricing
-    divides the instance cost by the measured throughput, so it assumes the endpoint is kept as
-    busy as during the run (run with the concurrency you expect in production).
+    divides the instance cost by the measured throughput: the endpoint kept as busy as during
+    the run.
     """
     if isinstance(price, TokenPricing):
         return _token_cost(price, records)
@@ -38,7 +60,7 @@ def cost_per_1k_requests(price: TokenPricing | InstancePricing, records: Sequenc
     return CostEstimate(
         per_1k_requests=hourly / 3600 / rps * 1000,
         basis="hourly",
-        note=f"{price.instances} × ${price.per_hour:g}/h at a measured {rps:.3g} req/s",
+        note=f"{price.instances} × ${price.per_hour:g}/h at a measured {rps:.3g} req/s (saturation)",
     )
 
 
@@ -56,5 +78,24 @@ def _token_cost(price: TokenPricing, records: Sequence[ItemRecord]) -> CostEstim
     return CostEstimate(
         per_1k_requests=per_request * 1000,
         basis="tokens",
-        note=f"mean {mean_in:.0f} input + {mean_out:.0f} output tokens per request",
+        note=f"measured mean {mean_in:.0f} input + {mean_out:.0f} output tokens per request",
+    )
+
+
+def cost_figures(
+    price: TokenPricing | InstancePricing | None, plan: PlanCost | None, records: Sequence[ItemRecord]
+) -> CostFigures:
+    """The expected cost (from the plan) and the marginal one (from the run) of one model."""
+    marginal = cost_per_1k_requests(price, records) if price is not None else None
+    if marginal is not None:
+        marginal_note = marginal.note
+    else:
+        marginal_note = "no price" if price is None else "not measurable (no successful request with usage)"
+    return CostFigures(
+        usd_per_1k_requests_expected=plan.usd_per_1k_requests if plan is not None else None,
+        expected_note=plan.basis if plan is not None else
+        "no plan cost (not a configured deployment, or no expected_traffic)",
+        usd_per_1k_requests_marginal=marginal.per_1k_requests if marginal is not None else None,
+        marginal_basis=marginal.basis if marginal is not None else None,
+        marginal_note=marginal_note,
     )

@@ -256,6 +256,8 @@ _LABELS = {
     "rouge2": "ROUGE-2",
     "rougeL": "ROUGE-L",
     "exact_match": "Exact match",
+    "judge": "Judge",
+    "semantic_similarity": "Semantic similarity",
 }
 
 

@@ -20,10 +20,12 @@ label = metric_label
 
 
 def num(value: float | None, scale: float = 1.0) -> str:
-    """A score: one decimal on 0–100 scales, three on 0–1 scales."""
+    """A score: one decimal on 0–100 scales, two on the judge's 1–5, three on 0–1 scales."""
     if value is None:
         return "–"
-    return f"{value:.1f}" if scale >= 100 else f"{value:.3f}"
+    if scale >= 100:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if scale > 1 else f"{value:.3f}"
 
 
 def ci(est: Estimate, scale: float = 1.0) -> str:
@@ -60,8 +62,12 @@ def rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def diff(value: float, scale: float) -> str:
-    return f"{value:+.1f}" if scale >= 100 else f"{value:+.3f}"
+def diff(value: float | None, scale: float) -> str:
+    if value is None:
+        return "–"
+    if scale >= 100:
+        return f"{value:+.1f}"
+    return f"{value:+.2f}" if scale > 1 else f"{value:+.3f}"
 
 
 def winner_value(summary: EvaluationSummary, winner: Winner) -> str:
@@ -71,15 +77,15 @@ def winner_value(summary: EvaluationSummary, winner: Winner) -> str:
     if winner.category == "best_quality":
         return f"{label(winner.unit)} {num(winner.value, summary.metric(winner.unit).scale)}"
     if winner.category == "fastest":
-        return f"p95 {seconds(winner.value)}"
+        return f"p95 {seconds(winner.value)} with retries"
     if winner.category == "cheapest":
-        return f"{usd(winner.value)} / 1k requests"
+        return f"{usd(winner.value)} / 1k requests expected"
     model = summary.model(winner.model) if winner.model else None
     if model is None:
         return "–"
     primary = summary.primary_metric
     quality = num(model.quality[primary].value, summary.metric(primary).scale)
-    return f"{label(primary)} {quality} at {usd(model.cost_per_1k_requests)} / 1k requests"
+    return f"{label(primary)} {quality} at {usd(model.cost.usd_per_1k_requests_expected)} / 1k requests expected"
 
 
 def best_models(summary: EvaluationSummary, metric: str) -> set[str]:

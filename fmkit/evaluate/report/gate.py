@@ -16,7 +16,10 @@ OPERATIONAL_METRICS: dict[str, bool] = {
     "latency_p95_s": False,
     "ttft_p50_s": False,
     "ttft_p95_s": False,
-    "cost_per_1k_requests": False,
+    "latency_with_retries_p95_s": False,
+    "retry_rate": False,
+    "usd_per_1k_requests_expected": False,
+    "usd_per_1k_requests_marginal": False,
     "output_tokens_per_s": True,
     "throughput_rps": True,
 }
@@ -32,7 +35,10 @@ def _operational_value(model: ModelSummary, metric: str) -> float | None:
         "latency_p95_s": model.latency_p95_s.value,
         "ttft_p50_s": model.ttft_p50_s,
         "ttft_p95_s": model.ttft_p95_s.value,
-        "cost_per_1k_requests": model.cost_per_1k_requests,
+        "latency_with_retries_p95_s": model.latency_with_retries_p95_s.value,
+        "retry_rate": model.retry_rate,
+        "usd_per_1k_requests_expected": model.cost.usd_per_1k_requests_expected,
+        "usd_per_1k_requests_marginal": model.cost.usd_per_1k_requests_marginal,
         "output_tokens_per_s": model.output_tokens_per_s,
         "throughput_rps": model.throughput_rps,
     }

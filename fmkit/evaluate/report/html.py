@@ -40,8 +40,10 @@ def _environment() -> Environment:
 def _figures(summary: EvaluationSummary) -> list[Figure]:
     figures = []
     for plot, caption in (
-        (quality_vs_cost(summary), "Error bars: bootstrap CI of the quality metric. Cost is a point estimate."),
-        (quality_vs_latency(summary), "Error bars: bootstrap CIs of quality and of p95 latency."),
+        (quality_vs_cost(summary), "Filled: expected cost at the configured traffic (what the verdicts use); "
+                                   "ring: marginal cost measured in this run. Error bars: bootstrap CI of the "
+                                   "quality metric; costs are point estimates."),
+        (quality_vs_latency(summary), "Error bars: bootstrap CIs of quality and of p95 latency (final attempt)."),
     ):
         if plot is not None:
             figures.append(Figure(plot, caption))
@@ -78,10 +80,11 @@ def _context(summary: EvaluationSummary) -> dict[str, Any]:
         "winner_titles": formatting.WINNER_TITLES,
         "quality_head": ["Model", "Answered", *(formatting.label(m.name) for m in summary.metrics)],
         "operations_head": ["Model", "Errors", "Retried", "TTFT p50", "TTFT p95", "Latency p50", "Latency p95",
-                            "Output tok/s", "Req/s", "USD / 1k requests"],
+                            "p95 with retries", "Output tok/s", "Req/s", "In flight"],
+        "cost_head": ["Model", "Expected USD / 1k requests", "How", "Marginal USD / 1k requests", "How"],
         "best": {m.name: formatting.best_models(summary, m.name) for m in summary.metrics},
-        "fastest": _lowest({m.model: m.latency_p95_s.value for m in summary.models}),
-        "cheapest": _lowest({m.model: m.cost_per_1k_requests for m in summary.models}),
+        "fastest": _lowest({m.model: m.latency_with_retries_p95_s.value for m in summary.models}),
+        "cheapest": _lowest({m.model: m.cost.usd_per_1k_requests_expected for m in summary.models}),
         "tag_best": _tag_best(summary),
         "failing": [m for m in summary.models if m.n_errors],
         "weakest": [(model, examples) for model, examples in summary.weakest_items.items() if examples],

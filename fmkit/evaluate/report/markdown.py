@@ -30,6 +30,8 @@ def render_markdown(summary: EvaluationSummary) -> str:
     lines += _winners(summary)
     lines += ["", "### Overall", ""]
     lines += _overall(summary)
+    lines += _holdout(summary)
+    lines += _judge(summary)
     lines += _comparisons(summary)
     lines += _tags(summary)
     lines += _errors(summary)
@@ -43,10 +45,13 @@ def _winners(summary: EvaluationSummary) -> list[str]:
         if winner.model is None:
             lines.append(f"- **{WINNER_TITLES[winner.category]}:** – · {winner.note}")
         else:
+            flags = "".join(f" · ⚠ {flag}" for flag in winner.flags)
             lines.append(
                 f"- **{WINNER_TITLES[winner.category]}:** `{winner.model}` — "
-                f"{winner_value(summary, winner)} · {winner.note}"
+                f"{winner_value(summary, winner)} · {winner.note}{flags}"
             )
+    if summary.holdout and summary.holdout.flagged:
+        lines.append(f"- ⚠ **Significant drop on holdout items:** {', '.join(summary.holdout.flagged)}")
     return lines
 
 
@@ -55,7 +60,8 @@ def _overall(summary: EvaluationSummary) -> list[str]:
     scale = {m.name: m.scale for m in summary.metrics}
     primary = summary.primary_metric
     header = ["Model", "OK / n", "Errors", *(label(m) for m in metrics)]
-    header += ["TTFT p50", "Latency p50", "Latency p95", "Output tok/s", "USD / 1k req"]
+    header += ["TTFT p50", "Latency p50", "p95 with retries", "Output tok/s", "USD / 1k expected",
+               "USD / 1k marginal"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
     best = {m: best_models(summary, m) for m in metrics}
     for model in summary.models:
@@ -66,9 +72,10 @@ def _overall(summary: EvaluationSummary) -> list[str]:
         cells += [
             seconds(model.ttft_p50_s),
             seconds(model.latency_p50_s),
-            seconds(model.latency_p95_s.value),
+            seconds(model.latency_with_retries_p95_s.value),
             rate(model.output_tokens_per_s),
-            usd(model.cost_per_1k_requests),
+            usd(model.cost.usd_per_1k_requests_expected),
+            usd(model.cost.usd_per_1k_requests_marginal),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
@@ -77,6 +84,41 @@ def _overall(summary: EvaluationSummary) -> list[str]:
         + ", ".join(f"`{m.model}` {ci(m.quality[primary], scale[primary]) or '–'}" for m in summary.models)
         + ".",
     ]
+    return lines
+
+
+def _holdout(summary: EvaluationSummary) -> list[str]:
+    section = summary.holdout
+    if section is None:
+        return []
+    scale = summary.metric(section.metric).scale
+    lines = ["", f"### Dev vs holdout ({label(section.metric)})", "",
+             f"| Model | Dev ({section.items.get('dev', 0)}) | Holdout ({section.items.get('holdout', 0)}) "
+             "| Drop | CI | Verdict |", "|---|---:|---:|---:|---:|---|"]
+    for model, scores in section.models.items():
+        row = scores[section.metric]
+        interval = (f"{diff(row.drop.low, scale)} … {diff(row.drop.high, scale)}"
+                    if row.drop.low is not None and row.drop.high is not None else "–")
+        verdict = "**significant drop**" if row.significant_drop else "no significant drop"
+        lines.append(f"| `{model}` | {num(row.dev.value, scale)} | {num(row.holdout.value, scale)} "
+                     f"| {diff(row.drop.value, scale)} | {interval} | {verdict} |")
+    return lines
+
+
+def _judge(summary: EvaluationSummary) -> list[str]:
+    judge = summary.judge
+    if judge is None:
+        return []
+    costs = "; ".join(f"`{c.judge}` {usd(c.usd)} ({c.requests} requests)" for c in judge.cost)
+    lines = ["", f"### Judge ({', '.join(f'`{j}`' for j in judge.judges)})", "",
+             f"Judging cost, apart from the models': {costs}."]
+    for agreement in judge.agreement:
+        lines.append(f"Agreement `{agreement.judge_a}` · `{agreement.judge_b}`: {pct(agreement.within_one)} of "
+                     f"{agreement.n_items} items within one point, mean |difference| {agreement.mean_abs_diff:.2f}.")
+    if judge.self_judged:
+        whose = "its" if len(judge.self_judged) == 1 else "their"
+        lines.append(f"⚠ {', '.join(f'`{j}`' for j in judge.self_judged)} also judged {whose} own answers: "
+                     "judges tend to favour their own.")
     return lines
 
 
@@ -129,7 +171,8 @@ def _method(summary: EvaluationSummary) -> list[str]:
         f"Corpus BLEU/chrF (sacrebleu, 0–100), ROUGE F-measure with stemming (rouge-score, 0–1), "
         f"normalised exact match. Failed requests score as empty answers. CIs: percentile bootstrap, "
         f"{summary.settings['n_resamples']} resamples, seed {summary.settings['seed']}. Costs are estimates: "
-        "token prices × reported usage, or instance price ÷ measured throughput at the run's concurrency.",
+        "expected = `fmkit plan`'s monthly cost at the configured traffic ÷ expected requests (the verdicts use "
+        "it); marginal = measured tokens × token prices, or instance price ÷ throughput at saturation.",
         "",
         "</details>",
         "",

@@ -30,6 +30,7 @@ class Datum:
     y: float
     x_error: tuple[float, float] | None = None
     y_error: tuple[float, float] | None = None
+    hollow: bool = False  # a second figure of the same model (the marginal cost): ring, no label
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Mark:
     cy: float
     x_bar: tuple[float, float] | None
     y_bar: tuple[float, float] | None
+    hollow: bool = False
+    labelled: bool = True  # a model's name is written once, next to its filled mark when it has one
 
     @property
     def label_on_left(self) -> bool:
@@ -74,6 +77,9 @@ class Scatter:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     marks: tuple[Mark, ...]
+    # Dashed lines joining two marks of one model (x1, y1, x2, y2, colour): expected to marginal cost.
+    links: tuple[tuple[float, float, float, float, str], ...] = ()
+    legend: str = ""
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -171,7 +177,9 @@ def _position(axis: Axis, value: float, start: float, end: float) -> float:
     return round(start + share * (end - start), 1)
 
 
-def layout(points: Sequence[Datum], x: Axis, y: Axis, title: str) -> Scatter:
+def layout(points: Sequence[Datum], x: Axis, y: Axis, title: str, *, legend: str = "") -> Scatter:
+    """Canvas positions of `points`; one colour per model, and a dashed link between a model's
+    filled mark and its hollow one."""
     left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
 
     def px(value: float) -> float:
@@ -180,17 +188,23 @@ def layout(points: Sequence[Datum], x: Axis, y: Axis, title: str) -> Scatter:
     def py(value: float) -> float:
         return _position(y, value, bottom, top)
 
+    colors = {model: PALETTE[i % len(PALETTE)] for i, model in enumerate(dict.fromkeys(p.model for p in points))}
     marks = tuple(
         Mark(
             model=p.model,
-            color=PALETTE[index % len(PALETTE)],
+            color=colors[p.model],
             cx=px(p.x),
             cy=py(p.y),
             x_bar=(px(p.x - p.x_error[0]), px(p.x + p.x_error[1])) if p.x_error else None,
             y_bar=(py(p.y - p.y_error[0]), py(p.y + p.y_error[1])) if p.y_error else None,
+            hollow=p.hollow,
+            labelled=not p.hollow or not any(q.model == p.model and not q.hollow for q in points),
         )
-        for index, p in enumerate(points)
+        for p in points
     )
+    filled = {m.model: m for m in marks if not m.hollow}
+    links = tuple((filled[m.model].cx, filled[m.model].cy, m.cx, m.cy, m.color)
+                  for m in marks if m.hollow and m.model in filled)
     return Scatter(
         title=title,
         x_title=x.title,
@@ -198,6 +212,8 @@ def layout(points: Sequence[Datum], x: Axis, y: Axis, title: str) -> Scatter:
         x_ticks=tuple(Tick(px(value), label) for value, label in x.ticks),
         y_ticks=tuple(Tick(py(value), label) for value, label in y.ticks),
         marks=marks,
+        links=links,
+        legend=legend,
     )
 
 
@@ -217,18 +233,27 @@ def _quality_title(summary: EvaluationSummary) -> str:
 
 
 def quality_vs_cost(summary: EvaluationSummary) -> Scatter | None:
-    """Primary metric (with CI) against USD per 1k requests; None when no model is priced."""
+    """Primary metric (with CI) against both costs per 1k requests: the expected one (filled, what
+    the verdicts use) and the marginal one (a ring, joined by a dashed line); None when no model
+    has a cost."""
     primary = summary.primary_metric
-    points = [
-        Datum(m.model, m.cost_per_1k_requests, value, None, _error(m.quality[primary]))
-        for m in summary.models
-        if m.cost_per_1k_requests is not None and (value := m.quality[primary].value) is not None
-    ]
+    points = []
+    for m in summary.models:
+        value = m.quality[primary].value
+        if value is None:
+            continue
+        expected, marginal = m.cost.usd_per_1k_requests_expected, m.cost.usd_per_1k_requests_marginal
+        if expected is not None:
+            points.append(Datum(m.model, expected, value, None, _error(m.quality[primary])))
+        if marginal is not None and marginal > 0:
+            points.append(Datum(m.model, marginal, value, None, None, hollow=True))
     if not points:
         return None
     x = _x_axis(points, "USD per 1,000 requests", dollars=True, log_allowed=True)
     y = _y_axis(points, summary.metric(primary).scale, _quality_title(summary))
-    return layout(points, x, y, "Quality vs cost — up and left is better")
+    return layout(points, x, y, "Quality vs cost — up and left is better",
+                  legend="● expected (fmkit plan, at configured traffic)   ○ marginal (measured; at saturation "
+                         "for instances)")
 
 
 def quality_vs_latency(summary: EvaluationSummary) -> Scatter | None:

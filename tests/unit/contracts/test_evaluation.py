@@ -9,9 +9,11 @@ from pydantic import ValidationError
 
 from fmkit.contracts.evaluation import (
     CHECK_RE,
+    MODEL_SCORED_METRICS,
     QUALITY_METRICS,
     CheckSpec,
     EvaluationSettings,
+    PlanCost,
     check_name,
     parse_check_spec,
 )
@@ -20,6 +22,14 @@ from fmkit.contracts.pricing import InstancePricing, TokenPricing
 
 def test_quality_metric_names() -> None:
     assert QUALITY_METRICS == ("bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match")
+    assert MODEL_SCORED_METRICS == ("judge", "semantic_similarity")
+
+
+def test_plan_cost_per_1k_requests() -> None:
+    plan = PlanCost(usd_per_month=63.44, requests_per_month=60_833.3, basis="b")
+    assert plan.usd_per_1k_requests == pytest.approx(1.04285, abs=1e-5)
+    with pytest.raises(ValidationError):
+        PlanCost(usd_per_month=1.0, requests_per_month=0, basis="b")
 
 
 @pytest.mark.parametrize(("spec", "parsed"), [
@@ -50,6 +60,8 @@ def _settings() -> EvaluationSettings:
         prices={"nova": TokenPricing(input_per_1k=0.00006, output_per_1k=0.00024),
                 "qwen": InstancePricing(per_hour=1.515, instances=2)},
         max_tokens=256, timeout_s=120, checks=("json@triage",), n_resamples=500, min_scores={"rougeL": 0.3},
+        plan_costs={"nova": PlanCost(usd_per_month=21.9, requests_per_month=152_083.3, basis="fmkit plan")},
+        judges=("qwen",),
     )
 
 
@@ -57,13 +69,19 @@ def test_settings_render_the_environment_the_stack_has_always_written() -> None:
     env = _settings().to_environment()
     assert list(env) == ["EVAL_BUCKET", "DATASET_BUCKET", "DATASET_KEY", "FMKIT_PROJECT", "FMKIT_ENVIRONMENT",
                          "EVAL_MODELS", "EVAL_PRICES", "EVAL_MAX_TOKENS", "EVAL_TIMEOUT_S", "EVAL_PRIMARY_METRIC",
-                         "EVAL_CHECKS", "EVAL_RESAMPLES", "EVAL_MIN_SCORES"]
+                         "EVAL_CHECKS", "EVAL_RESAMPLES", "EVAL_MIN_SCORES", "EVAL_PLAN_COSTS", "EVAL_JUDGES"]
+    # No embedder: the variable is left out, and parses back as None.
     assert env["EVAL_MODELS"] == '["nova", "qwen"]'
     assert env["EVAL_TIMEOUT_S"] == "120" and env["EVAL_MAX_TOKENS"] == "256"  # no "120.0"
     assert env["EVAL_PRICES"] == json.dumps({
         "nova": {"input_per_1k": 0.00006, "kind": "tokens", "output_per_1k": 0.00024},
         "qwen": {"instances": 2, "kind": "hourly", "per_hour": 1.515}}, sort_keys=True)
     assert env["EVAL_MIN_SCORES"] == '{"rougeL": 0.3}' and env["EVAL_CHECKS"] == '["json@triage"]'
+    assert env["EVAL_PLAN_COSTS"] == json.dumps({"nova": {"basis": "fmkit plan", "requests_per_month": 152083.3,
+                                                          "usd_per_month": 21.9}}, sort_keys=True)
+    assert env["EVAL_JUDGES"] == '["qwen"]'
+    assert EvaluationSettings(**{**_settings().model_dump(), "embedder": "bge"}).to_environment()[
+        "EVAL_EMBEDDER"] == "bge"
     assert EvaluationSettings(**{**_settings().model_dump(), "timeout_s": 2.5}).to_environment()[
         "EVAL_TIMEOUT_S"] == "2.5"
 
@@ -74,6 +92,8 @@ def test_settings_round_trip_through_the_environment() -> None:
     parsed = EvaluationSettings.from_environment(env)
     assert parsed == settings
     assert isinstance(parsed.prices["qwen"], InstancePricing) and parsed.timeout_s == 120.0
+    assert parsed.plan_costs["nova"].usd_per_1k_requests == pytest.approx(0.144, abs=1e-4)
+    assert parsed.judges == ("qwen",) and parsed.embedder is None
 
 
 def test_optional_settings_have_defaults_and_required_ones_are_named() -> None:
@@ -83,6 +103,7 @@ def test_optional_settings_have_defaults_and_required_ones_are_named() -> None:
     defaults = (parsed.max_tokens, parsed.timeout_s, parsed.primary_metric, parsed.n_resamples)
     assert defaults == (512, 120, "rougeL", 1000)
     assert parsed.prices == {} and parsed.checks == () and parsed.min_scores == {}
+    assert parsed.plan_costs == {} and parsed.judges == () and parsed.embedder is None
     with pytest.raises(ValidationError, match="EVAL_MODELS"):
         EvaluationSettings.from_environment({k: v for k, v in env.items() if k != "EVAL_MODELS"})
     with pytest.raises(ValidationError, match="EVAL_PRICES"):

@@ -2,13 +2,15 @@
 
 Four models answer the same 24 tagged items: `exact` (the references, fast), `twin` (nearly
 the same, not significantly different), `weak` (a few words, slow) and `down` (every request
-failed); three of them are priced.
+failed); three of them are priced, with `fmkit plan` costs (`PLANS`) of $3, $0.50 and $20 per
+1,000 requests.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from fmkit.contracts.evaluation import PlanCost
 from fmkit.contracts.pricing import InstancePricing, TokenPricing
 from fmkit.evaluate.dataset import Dataset
 from fmkit.evaluate.records import ErrorInfo, GenerationParams, ItemRecord
@@ -34,8 +36,15 @@ def dataset() -> Dataset:
     )
 
 
-def result(dataset: Dataset, answers: Answers, prices: dict[str, Any]) -> EvaluationResult:
-    """Records from (answer or None for a failure, latency) per item, one request per second."""
+def result(dataset: Dataset, answers: Answers, prices: dict[str, Any], plans: dict[str, PlanCost] | None = None,
+           attempts: dict[str, int] | None = None) -> EvaluationResult:
+    """Records from (answer or None for a failure, latency) per item, one request per second.
+
+    `attempts[model]` > 1 makes every request of that model need retries: each took that many
+    attempts and its wall time is `attempts` seconds of back-off longer than its latency.
+    """
+    plans = plans or {}
+    attempts = attempts or {}
     records: dict[str, dict[str, ItemRecord]] = {}
     for model, rows in answers.items():
         by_id = {}
@@ -50,12 +59,15 @@ def result(dataset: Dataset, answers: Answers, prices: dict[str, Any]) -> Evalua
                 latency_s=latency if answer is not None else None,
                 input_tokens=200 if answer is not None else None,
                 output_tokens=40 if answer is not None else None,
+                attempts=attempts.get(model, 1),
                 started_at=float(index),
-                finished_at=float(index) + 1.0,
+                # The request's span: its latency, plus a second of back-off per retry.
+                finished_at=float(index) + (latency if answer is not None else 1.0) + attempts.get(model, 1) - 1,
             )
         records[model] = by_id
     targets = tuple(
-        Target(name=m, endpoint=OpenAICompatEndpoint(base_url=f"http://127.0.0.1:1/{m}/v1"), price=prices.get(m))
+        Target(name=m, endpoint=OpenAICompatEndpoint(base_url=f"http://127.0.0.1:1/{m}/v1"), price=prices.get(m),
+               plan_cost=plans.get(m))
         for m in answers
     )
     return EvaluationResult(dataset=dataset, targets=targets, params=GenerationParams(), records=records)
@@ -84,4 +96,9 @@ PRICES = {
     "exact": TokenPricing(input_per_1k=0.003, output_per_1k=0.015),
     "twin": TokenPricing(input_per_1k=0.0005, output_per_1k=0.0015),
     "weak": InstancePricing(per_hour=3.6),
+}
+PLANS = {
+    "exact": PlanCost(usd_per_month=300.0, requests_per_month=100_000, basis="plan: exact"),
+    "twin": PlanCost(usd_per_month=50.0, requests_per_month=100_000, basis="plan: twin"),
+    "weak": PlanCost(usd_per_month=2000.0, requests_per_month=100_000, basis="plan: weak"),
 }

@@ -25,4 +25,4 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 def summary() -> EvaluationSummary:
     """The four models of `_runs` summarised once (bootstrapping is the slow part)."""
     dataset = runs.dataset()
-    return summarize(runs.result(dataset, runs.answers(dataset), runs.PRICES), n_resamples=400)
+    return summarize(runs.result(dataset, runs.answers(dataset), runs.PRICES, runs.PLANS), n_resamples=400)

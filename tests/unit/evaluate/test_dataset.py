@@ -100,3 +100,24 @@ def test_example_dataset_is_valid() -> None:
     assert len(dataset) >= 18
     assert len(dataset.tags()) >= 4
     assert any(item.messages for item in dataset)  # the chat form is exercised too
+
+
+def test_splits_and_context(tmp_path: Path) -> None:
+    text = ('{"id": "a", "prompt": "p", "reference": "r", "split": "dev"}\n'
+            '{"id": "b", "prompt": "p", "reference": "r", "split": "holdout", "context": "Policy text."}\n'
+            '{"id": "c", "prompt": "p", "reference": "r"}\n')
+    dataset = parse_dataset(text, tmp_path / "d.jsonl")
+    assert dataset.splits() == {"dev": 2, "holdout": 1}  # unmarked items are dev
+    assert [i.id for i in dataset.select("holdout")] == ["b"] and [i.id for i in dataset.select("dev")] == ["a", "c"]
+    assert dataset.select("dev").sha256 == dataset.sha256  # still traceable to the file
+    assert dataset.items[1].context == "Policy text."
+    # The context is for the judge: the model is asked the same thing with or without it.
+    assert dataset.items[1].to_request(GenerationParams()) == dataset.items[0].to_request(GenerationParams())
+    with pytest.raises(DatasetError, match=r"d.jsonl:1: split: Input should be 'dev' or 'holdout'"):
+        parse_dataset('{"id": "a", "prompt": "p", "reference": "r", "split": "test"}', tmp_path / "d.jsonl")
+
+
+def test_the_shipped_dataset_has_dev_and_holdout_items() -> None:
+    dataset = load_dataset(ROOT / "examples" / "eval" / "dataset.jsonl")
+    assert dataset.splits() == {"dev": 20, "holdout": 10}
+    assert any(item.context for item in dataset.items)

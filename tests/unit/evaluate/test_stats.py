@@ -10,6 +10,7 @@ from fmkit.evaluate.stats import (
     paired_bootstrap,
     percentile_of_column,
     summed,
+    two_sample_bootstrap,
 )
 
 
@@ -98,3 +99,20 @@ def test_degenerate_inputs() -> None:
         bootstrap_ci(np.ones(3), mean_of_column(), n_resamples=0)
     with pytest.raises(ValueError):
         bootstrap_ci(np.ones(3), mean_of_column(), confidence=1.5)
+
+
+def test_two_sample_bootstrap_of_different_items() -> None:
+    """Dev and holdout are different items of different counts: each is resampled on its own."""
+    rng = np.random.default_rng(3)
+    dev, holdout = rng.normal(0.8, 0.1, size=60), rng.normal(0.6, 0.1, size=25)
+    drop = two_sample_bootstrap(dev, holdout, mean_of_column(), n_resamples=2000, seed=0)
+    assert drop is not None and drop.difference == pytest.approx(dev.mean() - holdout.mean())
+    # Normal theory for the difference of two means: sd = sqrt(s_dev²/60 + s_holdout²/25); a 95% CI is ±1.96 sd.
+    sd = (dev.var(ddof=1) / 60 + holdout.var(ddof=1) / 25) ** 0.5
+    assert drop.high - drop.low == pytest.approx(2 * 1.96 * sd, rel=0.1)
+    assert drop.significant and drop.p_value < 0.01
+    same = two_sample_bootstrap(dev, rng.normal(0.8, 0.1, size=25), mean_of_column(), n_resamples=2000, seed=0)
+    assert same is not None and not same.significant
+    assert two_sample_bootstrap(dev, dev, mean_of_column(), n_resamples=200, seed=1) == two_sample_bootstrap(
+        dev, dev, mean_of_column(), n_resamples=200, seed=1)
+    assert two_sample_bootstrap(dev, np.zeros(0), mean_of_column()) is None

@@ -22,15 +22,20 @@ def test_scores_errors_and_costs(summary: EvaluationSummary) -> None:
     # Failed requests count as empty answers, and are reported as errors.
     assert (down.n_errors, down.error_rate, down.quality["rougeL"].value) == (runs.N, 1.0, 0.0)
     assert down.errors_by_kind == {"server_error": runs.N}
-    assert down.latency_p95_s.value is None and down.cost_per_1k_requests is None
+    assert down.latency_p95_s.value is None and down.cost.usd_per_1k_requests_marginal is None
     est = weak.quality["rougeL"]
     assert est.value is not None and est.low is not None and est.high is not None
     assert est.low <= est.value <= est.high < 1.0
-    # Token cost: 200 in + 40 out per request.
-    assert exact.cost_per_1k_requests == pytest.approx((0.2 * 0.003 + 0.04 * 0.015) * 1000)
-    # Hourly: 24 requests back to back over 24 busy seconds = 1 req/s at $0.001/s.
-    assert weak.throughput_rps == pytest.approx(1.0)
-    assert weak.cost_per_1k_requests == pytest.approx(1.0)
+    # Marginal token cost: 200 in + 40 out per request.
+    assert exact.cost.usd_per_1k_requests_marginal == pytest.approx((0.2 * 0.003 + 0.04 * 0.015) * 1000)
+    assert exact.cost.marginal_basis == "tokens" and weak.cost.marginal_basis == "hourly"
+    # Marginal hourly: request i runs from i to i + 2 + 0.05 i, so the last ends at 23 + 2 + 1.15 = 26.15 s:
+    # 24 requests over 26.15 busy seconds at $3.60/h = $0.001/s.
+    assert weak.throughput_rps == pytest.approx(24 / 26.15)
+    assert weak.cost.usd_per_1k_requests_marginal == pytest.approx(0.001 * 26.15 / 24 * 1000)
+    # Expected: the plan's monthly cost over the expected requests ($2,000 / 100,000 requests).
+    assert weak.cost.usd_per_1k_requests_expected == pytest.approx(20.0)
+    assert weak.cost.expected_note == "plan: weak" and down.cost.usd_per_1k_requests_expected is None
     assert exact.ttft_p50_s is not None and exact.ttft_p50_s < exact.latency_p50_s  # type: ignore[operator]
     assert exact.output_tokens_per_s is not None and exact.output_tokens_per_s > weak.output_tokens_per_s  # type: ignore[operator]
 
@@ -43,8 +48,10 @@ def test_winners_with_significance_notes(summary: EvaluationSummary) -> None:
     fastest = summary.winner("fastest")
     assert fastest.model in {"exact", "twin"}
     assert {fastest.model, *fastest.tied_with} == {"exact", "twin"}  # ±20 ms jitter: not a real difference
-    assert summary.winner("cheapest").model == "twin"
+    assert summary.winner("cheapest").model == "twin"  # $0.50 expected
+    assert summary.winner("cheapest").value == pytest.approx(0.5)
     assert summary.winner("best_value").model == "twin"
+    assert "not ranked (no expected cost): down" in summary.winner("cheapest").note
     by_pair = {(c.model_a, c.model_b): c for c in summary.comparisons}
     assert not by_pair[("exact", "twin")].significant
     assert by_pair[("exact", "weak")].significant and by_pair[("exact", "weak")].low > 0
@@ -63,7 +70,7 @@ def test_tags_and_weakest_items(summary: EvaluationSummary) -> None:
 
 def test_summary_is_deterministic(summary: EvaluationSummary) -> None:
     dataset = runs.dataset()
-    again = summarize(runs.result(dataset, runs.answers(dataset), runs.PRICES), n_resamples=400)
+    again = summarize(runs.result(dataset, runs.answers(dataset), runs.PRICES, runs.PLANS), n_resamples=400)
     first, second = summary.to_dict(), again.to_dict()
     first.pop("generated_at")
     second.pop("generated_at")
@@ -100,5 +107,5 @@ def test_partial_runs_and_checks_that_apply_to_no_item(tmp_path: Path) -> None:
     assert summary.comparisons == []
     assert summary.winner("best_quality").model is None
     paths = write_reports(summary, tmp_path)  # no NaN sneaks into the JSON (allow_nan=False)
-    assert json.loads(paths.json.read_text())["models"][1]["n_missing"] == 3
+    assert json.loads(paths.json.read_text())["models"]["weak"]["n_missing"] == 3
     assert "3 not run" in paths.html.read_text()

@@ -25,6 +25,7 @@ from fmkit.evaluate.targets import (
     resolve_api_key,
     resolve_targets,
     resolve_targets_from_ssm,
+    with_api_key,
 )
 
 PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/p1"
@@ -206,3 +207,38 @@ def test_build_adapter_per_provider() -> None:
     assert sagemaker.client.meta.region_name == "ap-southeast-2" and sagemaker.payload_format == "tgi"
     local = build_adapter(parse_endpoint_override("l=http://127.0.0.1:8080/v1", api_key="k"))
     assert isinstance(local, OpenAICompatAdapter) and local.url == "http://127.0.0.1:8080/v1/chat/completions"
+
+
+@pytest.mark.parametrize("url", [
+    "http://user:s3cret-key@127.0.0.1:8080/v1",
+    "https://:s3cret-key@llama.internal/v1",
+    "https://llama.internal/v1?api_key=s3cret-key",
+    "https://llama.internal/v1?token=s3cret-key",
+])
+def test_a_key_inside_a_url_is_refused_without_repeating_it(url: str) -> None:
+    with pytest.raises(TargetError) as info:
+        parse_endpoint_override(f"local={url}")
+    assert "--api-key NAME=ENV_VAR" in str(info.value) and "s3cret-key" not in str(info.value)
+    with pytest.raises(ValueError, match="carries"):  # a discovery payload is checked the same way
+        OpenAICompatEndpoint(base_url=url)
+
+
+def test_with_api_key_is_for_openai_compatible_endpoints_and_never_serialised() -> None:
+    local = with_api_key(parse_endpoint_override("local=http://127.0.0.1:8080/v1"), "k-123")
+    assert local.api_key is not None and local.api_key.get_secret_value() == "k-123"
+    assert "k-123" not in local.model_dump_json() and "k-123" not in repr(local)
+    assert resolve_api_key(local, None) == "k-123"
+    with pytest.raises(TargetError, match="OpenAI-compatible"):
+        with_api_key(parse_endpoint_override(f"claude={PROFILE}"), "k-123")
+
+
+def test_identity_names_what_determines_an_answer() -> None:
+    target = Target(name="llama", endpoint=OpenAICompatEndpoint(
+        base_url="https://llama.internal/v1", api_key_secret_arn="arn:aws:secretsmanager:eu-west-1:1:secret:k"),
+        price=InstancePricing(per_hour=1.0))
+    assert target.identity() == {"deployment": "llama", "provider": "ec2-graviton",
+                                 "base_url": "https://llama.internal/v1", "model": None}
+    bedrock = Target(name="nova", endpoint=BedrockEndpoint(inference_profile_arn=PROFILE, guardrail_id="g",
+                                                           guardrail_version="3", model_id="amazon.nova-lite-v1:0"))
+    assert bedrock.identity() == {"deployment": "nova", "provider": "bedrock", "inference_profile_arn": PROFILE,
+                                  "guardrail_id": "g", "guardrail_version": "3"}

@@ -13,8 +13,10 @@ from fmkit.evaluate.summary import EvaluationSummary
 def test_report_files_json_markdown_and_self_contained_html(summary: EvaluationSummary, tmp_path: Path) -> None:
     paths = write_reports(summary, tmp_path)
     data = json.loads(paths.json.read_text())
-    assert data["schema"] == "fmkit.evaluate.report/v1"
-    assert [m["model"] for m in data["models"]] == ["exact", "twin", "weak", "down"]
+    assert data["schema"] == "fmkit.evaluate.report/v2"
+    assert list(data["models"]) == ["exact", "twin", "weak", "down"]  # keyed by model, in run order
+    assert data["models"]["weak"]["cost"]["usd_per_1k_requests_expected"] == 20.0
+    assert data["models"]["weak"]["cost"]["usd_per_1k_requests_marginal"] > 0
     assert {w["category"] for w in data["winners"]} == {"best_quality", "fastest", "cheapest", "best_value"}
     assert "NaN" not in paths.json.read_text()
 

@@ -48,27 +48,40 @@ def _inside(plot: Scatter, x: float, y: float) -> bool:
     return plot.left <= x <= plot.right and plot.top <= y <= plot.bottom
 
 
-def test_quality_vs_cost_places_models_by_price_and_score(summary: EvaluationSummary) -> None:
+def test_quality_vs_cost_places_models_by_both_costs_and_score(summary: EvaluationSummary) -> None:
     plot = quality_vs_cost(summary)
     assert plot is not None
-    marks = {m.model: m for m in plot.marks}
-    assert set(marks) == {"exact", "twin", "weak"}  # "down" has no cost: nothing was answered
-    assert plot.x_title == "USD per 1,000 requests"  # $0.50 .. $1.2 per 1k: no log scale needed
-    assert marks["twin"].cx < marks["exact"].cx and marks["weak"].cx > marks["twin"].cx  # cheaper is left
+    marks = {m.model: m for m in plot.marks if not m.hollow}  # expected cost: filled, labelled
+    rings = {m.model: m for m in plot.marks if m.hollow}  # marginal cost: a ring on the same row
+    assert set(marks) == set(rings) == {"exact", "twin", "weak"}  # "down" has no cost: nothing was answered
+    assert plot.x_title == "USD per 1,000 requests (log scale)"  # $0.16 (twin, marginal) .. $20 (weak, expected)
+    assert marks["twin"].cx < marks["exact"].cx < marks["weak"].cx  # $0.50 < $3 < $20: cheaper is left
+    assert rings["weak"].cx < marks["weak"].cx and rings["weak"].cy == marks["weak"].cy
     assert marks["exact"].cy < marks["weak"].cy  # better is up (SVG y grows downwards)
     for mark in marks.values():
-        assert _inside(plot, mark.cx, mark.cy) and mark.x_bar is None  # cost has no interval
+        assert _inside(plot, mark.cx, mark.cy) and mark.x_bar is None and mark.labelled  # cost has no interval
         assert mark.y_bar is not None and mark.y_bar[1] <= mark.cy <= mark.y_bar[0]
+        assert mark.color == rings[mark.model].color and not rings[mark.model].labelled
+    assert len(plot.links) == 3  # a dashed line from each expected cost to its marginal one
     assert plot.x_ticks[0].label.startswith("$0") and all(_inside(plot, t.at, plot.bottom) for t in plot.x_ticks)
 
 
 def test_cost_spanning_decades_uses_a_log_scale() -> None:
     dataset = runs.dataset()
     answers = runs.answers(dataset)
-    prices = {**runs.PRICES, "weak": InstancePricing(per_hour=3600.0)}  # $1,000 vs $0.16 per 1k requests
+    prices = {**runs.PRICES, "weak": InstancePricing(per_hour=3600.0)}  # ~$1,090 vs $0.16 per 1k requests
     plot = quality_vs_cost(summarize(runs.result(dataset, answers, prices), n_resamples=50))
     assert plot is not None and plot.x_title.endswith("(log scale)")
     assert [t.label for t in plot.x_ticks] == ["$0.1", "$1", "$10", "$100", "$1000"]
+    assert all(m.hollow and m.labelled for m in plot.marks)  # marginal costs only: rings, each named
+
+
+def test_costs_within_a_decade_use_a_linear_scale() -> None:
+    dataset = runs.dataset()
+    plans = {name: plan.model_copy(update={"usd_per_month": 100.0 + 20 * i})
+             for i, (name, plan) in enumerate(runs.PLANS.items())}  # $1.00, $1.20, $1.40 per 1k requests
+    plot = quality_vs_cost(summarize(runs.result(dataset, runs.answers(dataset), {}, plans), n_resamples=50))
+    assert plot is not None and plot.x_title == "USD per 1,000 requests" and not plot.links
 
 
 def test_quality_vs_latency_has_both_intervals_and_a_score_axis_within_its_scale(summary: EvaluationSummary) -> None:

@@ -8,12 +8,19 @@ the scoring libraries and the two cannot drift.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from fmkit.config.base import Name, Strict, config_error
-from fmkit.contracts.evaluation import CHECK_RE, QUALITY_METRICS, check_name
+from fmkit.contracts.evaluation import (
+    CHECK_RE,
+    JUDGE_METRIC,
+    MODEL_SCORED_METRICS,
+    QUALITY_METRICS,
+    SEMANTIC_METRIC,
+    check_name,
+)
 
 LAMBDA_BUDGET_S = 840  # each model answers a batch's items one by one within Lambda's 900 s
 S3_URI_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.jsonl$")
@@ -66,7 +73,8 @@ class EvaluationMetrics(Strict):
     bootstrap_resamples: int = Field(default=1000, ge=100, le=10000, description="Resamples for the CIs.")
 
     def names(self) -> list[str]:
-        return [*QUALITY_METRICS, *(check_name(c) for c in self.checks)]
+        """Every metric a run may report: the standard ones, the checks', the judge's and the embedder's."""
+        return [*QUALITY_METRICS, *(check_name(c) for c in self.checks), *MODEL_SCORED_METRICS]
 
     @model_validator(mode="after")
     def _primary_known(self) -> EvaluationMetrics:
@@ -88,7 +96,8 @@ class EvaluationConfig(Strict):
         default=None, description="EventBridge rate(...) or cron(...) (UTC) for scheduled runs; omitted: on demand.")
     max_concurrency: int = Field(default=4, ge=1, le=100,
                                  description="Batches in flight = requests in flight per model.")
-    batch_size: int = Field(default=5, ge=1, le=100, description="Dataset items per Lambda invocation.")
+    batch_size: int = Field(default=5, ge=1, le=100, description="Dataset items per Lambda invocation (default 5; "
+                            "with a judge, as many as fit the Lambda's 15 minutes, at most 5).")
     tolerated_failure_percentage: float = Field(
         default=10, ge=0, le=100, description="Failed batches (not failed items) tolerated before the run fails.")
     max_tokens: int = Field(default=512, ge=1, le=32768, description="max_tokens sent with every request.")
@@ -96,6 +105,12 @@ class EvaluationConfig(Strict):
     min_scores: dict[str, float] = Field(
         default_factory=dict, description="metric: minimum per model (metric scale) -> CloudWatch alarm.")
     metrics: EvaluationMetrics = Field(default_factory=EvaluationMetrics)
+    judge: Name | list[Name] | None = Field(
+        default=None, description="Chat deployment(s) that score every answer 1-5 against a rubric (metric "
+                                  "'judge'); two or more form a panel whose agreement is reported.")
+    embedder: Name | None = Field(
+        default=None, description="Embedding deployment (Bedrock Titan/Cohere, SageMaker TEI) for the metric "
+                                  "'semantic_similarity': cosine similarity of answer and reference.")
     results_retention_days: int = Field(default=365, ge=1, description="Expire run results and reports after.")
 
     @field_validator("dataset_s3_uri")
@@ -112,12 +127,47 @@ class EvaluationConfig(Strict):
             raise config_error(f"'{value}' is not an S3 key of a .jsonl file", "e.g. datasets/support.jsonl")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _judged_batches_fit(cls, data: Any) -> Any:
+        """With a judge and no batch_size, batches shrink so answers and verdicts fit one Lambda run."""
+        if not isinstance(data, dict) or "batch_size" in data or not data.get("judge"):
+            return data
+        judge, timeout = data["judge"], data.get("timeout_s", 120)
+        if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0:
+            return data  # the field's own check reports it
+        calls = 1 + (len(judge) if isinstance(judge, list) else 1)
+        return {**data, "batch_size": max(1, min(5, LAMBDA_BUDGET_S // (timeout * calls)))}
+
+    @property
+    def judges(self) -> list[str]:
+        """The judge deployments as a list (one judge, a panel, or none)."""
+        if self.judge is None:
+            return []
+        return [self.judge] if isinstance(self.judge, str) else list(self.judge)
+
     @model_validator(mode="after")
     def _batch_fits_in_lambda(self) -> EvaluationConfig:
-        if self.batch_size * self.timeout_s > LAMBDA_BUDGET_S:
+        # Each answer is judged in the same batch, by each judge in turn: one more call per judge.
+        calls = 1 + len(self.judges)
+        if self.batch_size * self.timeout_s * calls > LAMBDA_BUDGET_S:
+            judged = f" x {calls} (the answer, then each judge's verdict)" if calls > 1 else ""
             raise config_error(
-                f"a batch of {self.batch_size} items x timeout_s {self.timeout_s} may outlast a Lambda run (15 min)",
-                f"keep batch_size x timeout_s <= {LAMBDA_BUDGET_S}, e.g. a smaller batch_size")
+                f"a batch of {self.batch_size} items x timeout_s {self.timeout_s}{judged} may outlast a Lambda "
+                "run (15 min)",
+                f"keep batch_size x timeout_s{judged} <= {LAMBDA_BUDGET_S}, e.g. a smaller batch_size")
+        return self
+
+    @model_validator(mode="after")
+    def _scorers_configured(self) -> EvaluationConfig:
+        used = {self.metrics.primary, *self.min_scores}
+        if JUDGE_METRIC in used and not self.judges:
+            raise config_error(f"the metric '{JUDGE_METRIC}' needs a judge", "set evaluation.judge: <deployment>")
+        if SEMANTIC_METRIC in used and self.embedder is None:
+            raise config_error(f"the metric '{SEMANTIC_METRIC}' needs an embedding model",
+                               "set evaluation.embedder: <embedding deployment>")
+        if len(set(self.judges)) != len(self.judges):
+            raise config_error("a judge is listed twice", "list each judge deployment once")
         return self
 
     @model_validator(mode="after")

@@ -63,3 +63,38 @@ def evaluation_schedule_frequency(env: EnvironmentConfig) -> Iterator[Finding]:
     if too_often:
         yield Finding((*PATH, "schedule"), f"'{schedule}' runs the benchmark more than once an hour",
                       "regressions need a daily or weekly run, e.g. rate(1 day)", severity="warning")
+
+
+def _missing(env: EnvironmentConfig, name: str, field: tuple[str | int, ...], role: str) -> Finding | None:
+    if name in env.enabled_models():
+        return None
+    if name in env.models:
+        return Finding((*PATH, *field), f"{role} '{name}' is disabled in environment '{env.name}'",
+                       f"enable it here or choose another {role}")
+    close = difflib.get_close_matches(name, list(env.models), n=1)
+    return Finding((*PATH, *field), f"no model deployment named '{name}' (the {role})",
+                   f"did you mean '{close[0]}'?" if close else f"models: {', '.join(sorted(env.models)) or 'none'}")
+
+
+@rule("evaluation-judge-and-embedder")
+def evaluation_judge_and_embedder(env: EnvironmentConfig) -> Iterator[Finding]:
+    """A judge must answer chat requests; the embedder must be an embedding model of this environment."""
+    evaluation = env.project.evaluation
+    single = isinstance(evaluation.judge, str)
+    for index, name in enumerate(evaluation.judges):
+        field: tuple[str | int, ...] = ("judge",) if single else ("judge", index)
+        missing = _missing(env, name, field, "judge")
+        if missing is not None:
+            yield missing
+            continue
+        reason = not_benchmarkable(env.enabled_models()[name])
+        if reason:
+            yield Finding((*PATH, *field), f"judge '{name}' cannot answer chat requests: {reason}",
+                          "a judge is a chat (text-generation) deployment")
+    if evaluation.embedder is not None:
+        missing = _missing(env, evaluation.embedder, ("embedder",), "embedder")
+        if missing is not None:
+            yield missing
+        elif not_benchmarkable(env.enabled_models()[evaluation.embedder]) is None:
+            yield Finding((*PATH, "embedder"), f"embedder '{evaluation.embedder}' is a chat model",
+                          "choose an embedding deployment (Bedrock Titan/Cohere embeddings, SageMaker TEI)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -12,7 +13,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from fmkit.cli.app import app
-from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer
+from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer, overlap_judge, word_hash_embedding
 from tests.helpers import write_config
 
 NOVA = """
@@ -20,7 +21,7 @@ NOVA = """
     model_id: amazon.nova-lite-v1:0
     cross_region: geo
 """
-DATASET = [
+DATASET: list[dict[str, Any]] = [
     {"id": "a", "prompt": "Say hello", "reference": "You said: Say hello", "tags": ["greet"]},
     {"id": "b", "prompt": "Say bye", "reference": "You said: Say bye"},
     {"id": "c", "messages": [{"role": "user", "content": "Count"}], "reference": "one two three"},
@@ -55,7 +56,7 @@ def test_writes_reports_and_prices_configured_models(server: FakeOpenAIServer, f
     for name in ("report.json", "report.md", "report.html"):
         assert (files["out"] / name).is_file()
     report = json.loads((files["out"] / "report.json").read_text())
-    models = {m["model"]: m for m in report["models"]}
+    models = report["models"]
     assert set(models) == {"nova", "local"}
     assert models["nova"]["n_ok"] == 3 and models["nova"]["quality"]["exact_match"]["value"] == pytest.approx(2 / 3)
     assert models["nova"]["price"]["kind"] == "tokens"  # from the Bedrock catalog
@@ -120,7 +121,7 @@ def test_resolves_deployed_endpoints_from_ssm(server: FakeOpenAIServer, files: d
         code, out, _ = run(files)  # no --models: the environment's chat models, found through SSM
     assert code == 0, out
     assert server.requests["echo"] == 3
-    assert json.loads((files["out"] / "report.json").read_text())["models"][0]["model"] == "nova"
+    assert list(json.loads((files["out"] / "report.json").read_text())["models"]) == ["nova"]
 
 
 def test_missing_ssm_parameter_exits_2(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,3 +153,56 @@ def test_warns_when_a_prompt_exceeds_the_model_context_window(server: FakeOpenAI
     warnings = [line for line in result.stderr.splitlines() if "context window" in line]
     assert len(warnings) == 1, result.stderr
     assert "item long" in warnings[0] and "smol's context window (8,192 tokens)" in warnings[0]
+
+
+def test_nothing_answered_exits_3_even_without_thresholds(files: dict[str, Path]) -> None:
+    with FakeOpenAIServer({"down": Behaviour(fail_status=401)}) as fake:
+        code, _, err = run(files, "--endpoint", f"down={fake.base_url('down')}")
+    assert code == 3
+    assert "no successful requests: nothing could be measured (client_error)" in err
+    assert (files["out"] / "report.html").is_file()  # the report still says what went wrong
+
+
+def test_one_silent_model_is_a_warning_and_thresholds_still_decide(server: FakeOpenAIServer,
+                                                                   files: dict[str, Path]) -> None:
+    with FakeOpenAIServer({"down": Behaviour(fail_status=500, retry_after=None)}) as broken:
+        args = ("--endpoint", f"echo={server.base_url('echo')}", "--endpoint", f"down={broken.base_url('down')}")
+        code, _, err = run(files, *args)
+        assert code == 0 and "warning: down answered no request" in err
+        code, _, err = run(files, *args, "--min-score", "rougeL=0.1")
+    assert code == 1 and "down: rougeL 0 < min 0.1" in err
+
+
+def test_judge_embedder_split_and_primary(files: dict[str, Path]) -> None:
+    items = [{**item, "split": "holdout" if item["id"] == "c" else "dev"} for item in DATASET]
+    files["dataset"].write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    routes = {"echo": Behaviour(), "judge": Behaviour(answer=overlap_judge),
+              "emb": Behaviour(embed=word_hash_embedding)}
+    with FakeOpenAIServer(routes) as fake:
+        endpoints = [arg for name in routes for arg in ("--endpoint", f"{name}={fake.base_url(name)}")]
+        code, _, err = run(files, *endpoints, "--judge", "judge", "--embedder", "emb", "--primary", "judge")
+        assert code == 0, err
+        assert fake.requests["echo"] == 3 and fake.requests["judge"] == 3  # the judge is not benchmarked
+        report = json.loads((files["out"] / "report.json").read_text())
+        assert list(report["models"]) == ["echo"] and report["primary_metric"] == "judge"
+        quality = report["models"]["echo"]["quality"]
+        assert quality["judge"]["value"] is not None and quality["semantic_similarity"]["value"] is not None
+        assert report["judge"]["judges"] == ["judge"] and report["semantic"]["embedder"] == "emb"
+        assert report["holdout"]["items"] == {"dev": 2, "holdout": 1}
+        code, _, _ = run(files, *endpoints, "--judge", "judge", "--split", "holdout")
+        assert code == 0
+        assert json.loads((files["out"] / "report.json").read_text())["dataset"]["items"] == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--primary", "judge"), "unknown primary metric 'judge'"),  # no judge configured
+    (("--min-score", "semantic_similarity=0.5"), "unknown metric 'semantic_similarity'"),
+    (("--judge", "ghost"), "unknown judge 'ghost'"),
+    (("--embedder", "nvoa"), "unknown embedder 'nvoa' in environment 'dev': did you mean 'nova'?"),
+    (("--split", "test"), "--split test: use dev or holdout"),
+    (("--split", "holdout"), "the dataset has no holdout items"),
+])
+def test_bad_scoring_options_exit_2(files: dict[str, Path], args: tuple[str, ...], message: str) -> None:
+    code, _, err = run(files, "--endpoint", "echo=http://127.0.0.1:9/v1", *args)
+    assert code == 2
+    assert message in err

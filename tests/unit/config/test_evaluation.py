@@ -8,7 +8,7 @@ import pytest
 
 from fmkit.config import ConfigError
 from fmkit.config.evaluation import EvaluationMetrics, check_schedule
-from fmkit.contracts.evaluation import QUALITY_METRICS
+from fmkit.contracts.evaluation import MODEL_SCORED_METRICS, QUALITY_METRICS
 from tests.helpers import load, load_env
 
 NOVA = "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n"
@@ -68,6 +68,11 @@ metrics: {primary: bleu, checks: [json@triage]}
     ("metrics: {checks: [xml]}", "'xml' is not a check"),
     ("max_concurrency: 0", "greater than or equal to 1"),
     ("batch_size: 50", "a batch of 50 items x timeout_s 120 may outlast a Lambda run"),
+    ("metrics: {primary: judge}", "the metric 'judge' needs a judge"),
+    ("min_scores: {semantic_similarity: 0.8}", "the metric 'semantic_similarity' needs an embedding model"),
+    ("judge: [nova, nova]", "a judge is listed twice"),
+    ("judge: Nova", "'Nova' is not a valid name"),
+    ("judge: nova\nbatch_size: 4", "a batch of 4 items x timeout_s 120 x 2 (the answer, then each judge's verdict)"),
 ])
 def test_field_errors_point_at_the_line(tmp_path: Path, line: str, message: str) -> None:
     found = problems(tmp_path, line)
@@ -84,4 +89,15 @@ def test_metric_names_come_from_the_evaluation_contract() -> None:
     """The config names metrics by `fmkit.contracts.evaluation`, as the library does (no numpy to load a config)."""
     specs = ["json@triage", "json-fenced", "regex:order_id@a,b=ORD-\\d+", "regex=x"]
     assert EvaluationMetrics(checks=specs).names() == [*QUALITY_METRICS, "json_valid", "json_valid", "order_id",
-                                                       "regex"]
+                                                       "regex", *MODEL_SCORED_METRICS]
+
+
+def test_judge_and_embedder(tmp_path: Path) -> None:
+    one = load_env(tmp_path / "one", files("judge: nova\nembedder: embed\nmin_scores: {judge: 3.5}"))
+    assert one.project.evaluation.judges == ["nova"] and one.project.evaluation.embedder == "embed"
+    # Answers and verdicts of a batch fit one Lambda run: 840 s // (120 s x 2 calls) = 3 items.
+    assert one.project.evaluation.batch_size == 3
+    panel = load_env(tmp_path / "panel", files("judge: [nova, nova2]\nmetrics: {primary: judge}",
+                                               **{"models/nova2.yaml": NOVA}))
+    assert panel.project.evaluation.judges == ["nova", "nova2"] and panel.project.evaluation.batch_size == 2
+    assert load_env(tmp_path / "none", files("enabled: false")).project.evaluation.judges == []

@@ -80,3 +80,23 @@ def test_rule_evaluation_schedule_frequency(tmp_path: Path) -> None:
     assert warnings(tmp_path / "b", "enabled: true\nschedule: cron(0/15 * ? * * *)")[0][2] == (
         "evaluation-schedule-frequency")
     assert warnings(tmp_path / "c", "enabled: true\nschedule: rate(1 day)") == []
+
+
+def test_rule_evaluation_judge_and_embedder(tmp_path: Path) -> None:
+    assert "evaluation-judge-and-embedder" in RULES
+    found = problems(tmp_path, "judge: [nova, nvoa, embed, old]\nembedder: nova", **{
+        "models/old.yaml": NOVA + "enabled: false\n"})
+    mine = [(loc, msg) for loc, msg, _, rule in found if rule == "evaluation-judge-and-embedder"]
+    assert mine == [
+        ("environments/dev.yaml:5:19", "no model deployment named 'nvoa' (the judge)"),
+        ("environments/dev.yaml:5:25", "judge 'embed' cannot answer chat requests: amazon.titan-embed-text-v2:0 is an "
+                                       "embedding model"),
+        ("environments/dev.yaml:5:32", "judge 'old' is disabled in environment 'dev'"),
+        ("environments/dev.yaml:6:15", "embedder 'nova' is a chat model"),
+    ]
+    single = problems(tmp_path / "b", "judge: ghost\nembedder: embedd")
+    assert [(loc, msg) for loc, msg, _, rule in single if rule == "evaluation-judge-and-embedder"] == [
+        ("environments/dev.yaml:5:12", "no model deployment named 'ghost' (the judge)"),
+        ("environments/dev.yaml:6:15", "no model deployment named 'embedd' (the embedder)"),
+    ]
+    load(tmp_path / "ok", files("judge: nova\nembedder: embed"))  # a chat judge, an embedding embedder

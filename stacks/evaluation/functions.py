@@ -15,7 +15,7 @@ from fmkit.config import EnvironmentConfig
 from fmkit.contracts.discovery import parameter_arn
 from fmkit.contracts.evaluation import EvaluationSettings
 from fmkit.contracts.metrics import EVALUATION_NAMESPACE
-from fmkit.estimate.evaluation_prices import deployment_price
+from fmkit.estimate.evaluation_prices import deployment_plan_cost, deployment_price
 from stacks.common.naming import Naming
 from stacks.common.platform_resources import PlatformResources
 from stacks.common.python_lambda import PythonFunction
@@ -28,16 +28,23 @@ PACKAGES = ("fmkit.evaluate", "fmkit.contracts", "rouge_score")
 
 def settings_environment(config: EnvironmentConfig, models: list[str], bucket: s3.IBucket,
                          dataset_bucket: str) -> dict[str, str]:
-    """What the run needs from config, decided at synth time: the functions' `EvaluationSettings`."""
+    """What the run needs from config, decided at synth time: the functions' `EvaluationSettings`.
+
+    Prices (the marginal cost) and `fmkit plan`'s cost at the configured traffic (the expected
+    cost) are computed here, from the same estimator as the plan: the functions have no config.
+    """
     evaluation = config.project.evaluation
     enabled = config.enabled_models()
-    prices = {n: p for n in models for p in [deployment_price(enabled[n], config.region)] if p is not None}
+    priced = [*models, *(j for j in evaluation.judges if j not in models)]
+    prices = {n: p for n in priced for p in [deployment_price(enabled[n], config.region)] if p is not None}
+    plans = {n: c for n in models for c in [deployment_plan_cost(n, enabled[n], config)] if c is not None}
     settings = EvaluationSettings(
         bucket=bucket.bucket_name, dataset_bucket=dataset_bucket, dataset_key=evaluation.dataset_bucket_and_key[1],
         project=config.project.name, environment=config.name, models=tuple(models), prices=prices,
         max_tokens=evaluation.max_tokens, timeout_s=evaluation.timeout_s, primary_metric=evaluation.metrics.primary,
         checks=tuple(evaluation.metrics.checks), n_resamples=evaluation.metrics.bootstrap_resamples,
-        min_scores=evaluation.min_scores,
+        min_scores=evaluation.min_scores, plan_costs=plans, judges=tuple(evaluation.judges),
+        embedder=evaluation.embedder,
     )
     return settings.to_environment()
 

@@ -32,6 +32,7 @@ class EvaluationStack(cdk.Stack):
         super().__init__(scope, construct_id, description=f"fmkit {config.name}: scheduled model evaluation",
                          **kwargs)
         settings = config.project.evaluation
+        self._settings = settings
         evaluated = list(evaluated_models(config))
         self.platform_key_arn = platform.key.key_arn
         self.storage = EvaluationBucket(self, "Storage", results_retention_days=settings.results_retention_days,
@@ -43,7 +44,7 @@ class EvaluationStack(cdk.Stack):
 
         # Models served inside the VPC (Graviton behind load balancers): call them from there.
         security_groups: list[ec2.ISecurityGroup] = []
-        consumer_groups = models.consumer_security_groups(evaluated)
+        consumer_groups = models.consumer_security_groups(list(dict.fromkeys([*evaluated, *settings.judges])))
         if consumer_groups:
             egress = ec2.SecurityGroup(self, "EvaluateSg", vpc=platform.vpc, allow_all_outbound=False,
                                        description="Evaluation Lambda: HTTPS to AWS APIs")
@@ -92,7 +93,13 @@ class EvaluationStack(cdk.Stack):
         functions.summarize.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": ["runs/*"]}}))
-        functions.grant_endpoint_parameters(naming, evaluated)
+        evaluation = self._settings
+        scorers = [n for n in [*evaluation.judges, *([evaluation.embedder] if evaluation.embedder else [])]
+                   if n not in evaluated]
+        functions.grant_endpoint_parameters(naming, [*evaluated, *scorers])
         functions.grant_cloudwatch_metrics()
-        for name in evaluated:
+        # The evaluate step answers and judges each batch; the summarize step embeds for semantic_similarity.
+        for name in dict.fromkeys([*evaluated, *evaluation.judges]):
             models.grant_invoke(name, functions.evaluate.function)
+        if evaluation.embedder:
+            models.grant_invoke(evaluation.embedder, functions.summarize.function)

@@ -12,7 +12,8 @@ from aws_cdk.assertions import Match, Template
 
 from fmkit.config import LoadedConfig
 from fmkit.contracts.evaluation import EvaluationSettings
-from stacks.common.python_lambda import LocalPythonBundler, source_hash
+from fmkit.estimate.evaluation_prices import deployment_plan_cost
+from stacks.common.lambda_bundles import code_files, code_hash, layers_for
 from stacks.evaluation.functions import PACKAGES
 from tests.helpers import load_env
 
@@ -73,7 +74,10 @@ def test_workflow_is_a_distributed_map_over_the_jsonl_dataset(dev: Template) -> 
     assert mapped["Next"] == "Summarize" and states["Summarize"]["End"] is True
 
 
-def test_functions_are_arm64_and_bundle_the_library(dev: Template) -> None:
+def test_functions_are_arm64_and_bundle_the_library(dev: Template, default_config: LoadedConfig) -> None:
+    env_config = default_config.environment("dev")
+    expected_plans = {name: plan.usd_per_1k_requests for name, deployment in env_config.enabled_models().items()
+                      if name != "bge-embed" and (plan := deployment_plan_cost(name, deployment, env_config))}
     functions = dev.find_resources("AWS::Lambda::Function")
     assert len(functions) == 3
     handlers = sorted(f["Properties"]["Handler"] for f in functions.values())
@@ -86,6 +90,11 @@ def test_functions_are_arm64_and_bundle_the_library(dev: Template) -> None:
         assert json.loads(env["EVAL_MODELS"]) == ["llama-small", "nova-lite", "qwen-chat"]
         assert json.loads(env["EVAL_MIN_SCORES"]) == {"rougeL": 0.3}
         assert json.loads(env["EVAL_PRICES"])["nova-lite"]["kind"] == "tokens"
+        # fmkit plan's cost at the configured traffic, decided at synth time (the functions have no config).
+        plans = json.loads(env["EVAL_PLAN_COSTS"])
+        per_1k = {name: plan["usd_per_month"] / plan["requests_per_month"] * 1000 for name, plan in plans.items()}
+        assert per_1k == pytest.approx(expected_plans) and per_1k["nova-lite"] == pytest.approx(0.144)
+        assert json.loads(env["EVAL_JUDGES"]) == [] and "EVAL_EMBEDDER" not in env
     # Only the function that calls the models sits in the VPC (to reach the Graviton ALB).
     in_vpc = [f for f in functions.values() if "VpcConfig" in f["Properties"]]
     assert [f["Properties"]["Handler"] for f in in_vpc] == ["evaluate.handler"]
@@ -175,16 +184,18 @@ def test_external_dataset_and_bedrock_only(tmp_path: Path, synth_environment: Sy
     assert reads and "support/v2.jsonl" in json.dumps(reads[0]["Resource"])
 
 
-def test_bundle_contains_the_shared_library(tmp_path: Path, default_config: LoadedConfig) -> None:
-    """The asset ships fmkit.evaluate (the CLI's code) and rouge_score; both change the asset hash."""
+def test_bundle_contains_the_shared_library(default_config: LoadedConfig) -> None:
+    """The asset ships fmkit.evaluate (the CLI's code) and rouge_score; both change the asset hash.
+    Third-party wheels come as layers; no plotting library is among them."""
     assert default_config.environment("dev").project.evaluation.enabled
-    LocalPythonBundler("evaluate", (), PACKAGES).try_bundle(str(tmp_path))
+    shipped = {relative for _, relative in code_files("evaluate", (), PACKAGES)}
     for path in ("prepare.py", "evaluate.py", "summarize.py", "wiring.py", "logic.py", "fmkit/__init__.py",
                  "fmkit/contracts/discovery.py", "fmkit/contracts/evaluation.py", "fmkit/evaluate/runner.py",
                  "fmkit/evaluate/adapters/bedrock.py", "fmkit/evaluate/report/templates/report.html.j2",
-                 "rouge_score/rouge_scorer.py", "jinja2", "tenacity", "sacrebleu"):
-        assert (tmp_path / path).exists(), path
-    for heavy in ("matplotlib", "PIL", "fontTools", "kiwisolver"):  # plots are SVG drawn by the report itself
-        assert not (tmp_path / heavy).exists(), heavy
-    assert not (tmp_path / "fmkit" / "config").exists()  # only what the library needs
-    assert source_hash("evaluate", (), PACKAGES) != source_hash("evaluate", ())
+                 "rouge_score/rouge_scorer.py"):
+        assert path in shipped, path
+    assert not any(p.startswith("fmkit/config/") for p in shipped)  # only what the library needs
+    layered = {pin.name for layer in layers_for("evaluate") for pin in layer.pins}
+    assert {"jinja2", "tenacity", "sacrebleu", "numpy"} <= layered
+    assert not layered & {"matplotlib", "pillow", "fonttools", "kiwisolver"}  # plots are SVG drawn by the report
+    assert code_hash("evaluate", (), PACKAGES) != code_hash("evaluate", ())

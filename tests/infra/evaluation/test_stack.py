@@ -3,6 +3,7 @@ typed object and puts the evaluate step in the VPC only for models reached there
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,3 +68,34 @@ def test_a_model_reached_in_the_vpc_puts_the_evaluate_step_there(tmp_path: Path)
     groups = stack.functions.evaluate.function.connections.security_groups
     assert groups[1:] == [group]  # after the function's own HTTPS egress group
     assert len(evaluate["Properties"]["VpcConfig"]["SecurityGroupIds"]) == 2
+
+
+def test_judges_are_granted_to_the_evaluate_step_and_the_embedder_to_summarize(tmp_path: Path) -> None:
+    env = load_env(tmp_path, {
+        **MODELS,
+        "models/judge.yaml": "provider: bedrock\nmodel_id: amazon.nova-lite-v1:0\ncross_region: geo\n",
+        "models/emb.yaml": "provider: bedrock\nmodel_id: amazon.titan-embed-text-v2:0\n",
+        "environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\nproject:\n  evaluation:\n'
+                                 "    enabled: true\n    models: [chat]\n    judge: judge\n    embedder: emb\n"})
+    stage = cdk.Stage(cdk.App(context={"aws:cdk:bundling-stacks": []}), "dev",
+                      env=cdk.Environment(account=env.account, region=env.region))
+    platform = PlatformStack(stage, "Platform", config=env)
+    models = DeployedModels()
+    access = {name: RecordingAccess() for name in ("chat", "judge", "emb")}
+    for name, recorder in access.items():
+        models.add(name, recorder)
+    stack = EvaluationStack(stage, "Evaluation", config=env, platform=platform.resources, models=models)
+    assert access["chat"].granted == access["judge"].granted == [stack.functions.evaluate.function]
+    assert access["emb"].granted == [stack.functions.summarize.function]
+    template = Template.from_stack(stack)
+    policies = template.find_resources("AWS::IAM::Policy")
+    prepare = next(p for lid, p in policies.items() if lid.startswith("FunctionsPrepare"))
+    (ssm,) = [s for s in prepare["Properties"]["PolicyDocument"]["Statement"] if "ssm:GetParameters" in s["Action"]]
+    names = [json.dumps(r) for r in ssm["Resource"]]
+    assert [next(m for m in ("chat", "judge", "emb") if f"/models/{m}/" in n) for n in names] == ["chat", "judge",
+                                                                                                  "emb"]
+    (evaluate,) = [f for f in template.find_resources("AWS::Lambda::Function").values()
+                   if f["Properties"]["Handler"] == "evaluate.handler"]
+    variables = evaluate["Properties"]["Environment"]["Variables"]
+    assert variables["EVAL_JUDGES"] == '["judge"]' and variables["EVAL_EMBEDDER"] == "emb"
+    assert json.loads(variables["EVAL_MODELS"]) == ["chat"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from fmkit.contracts.evaluation import PlanCost
 from fmkit.evaluate.adapters import OpenAICompatAdapter, RetryPolicy
 from fmkit.evaluate.testing import FakeOpenAIServer
 from tests.runtime.evaluate._function import BUCKET, DATASET_BUCKET, ITEMS, KEY, logic, settings
@@ -80,10 +81,11 @@ def test_summarize_writes_reports_publishes_metrics_and_checks_thresholds(aws: d
         for name in ("report.json", "report.md", "report.html"):
             aws["s3"].head_object(Bucket=BUCKET, Key=prefix + name)
     report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="reports/latest/report.json")["Body"].read())
-    echo = next(m for m in report["models"] if m["model"] == "echo")
+    echo = report["models"]["echo"]
     assert echo["n_ok"] == 3 and echo["quality"]["exact_match"]["value"] == pytest.approx(2 / 3)
     assert echo["quality"]["says"]["value"] == 1.0  # the configured regex check, on 'greet' items only
-    assert echo["cost_per_1k_requests"] is not None
+    assert echo["cost"]["usd_per_1k_requests_marginal"] is not None
+    assert echo["cost"]["usd_per_1k_requests_expected"] is None  # no plan cost in these settings
     metrics = aws["cloudwatch"].list_metrics(Namespace="fmkit/Evaluation")["Metrics"]
     dims = {tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics}
     assert (("Environment", "dev"), ("Metric", "rougeL"), ("Model", "echo")) in dims
@@ -100,9 +102,36 @@ def test_summarize_ignores_answers_to_prompts_that_changed(aws: dict[str, Any], 
     aws["s3"].put_object(Bucket=DATASET_BUCKET, Key=KEY, Body="".join(json.dumps(i) + "\n" for i in changed).encode())
     out = logic.summarize_run({"run_id": "run-1"}, config, s3=aws["s3"], cloudwatch=aws["cloudwatch"])
     report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-1/report.json")["Body"].read())
-    assert report["models"][0]["n_missing"] == 1 and out["thresholds_passed"] is None
+    assert report["models"]["echo"]["n_missing"] == 1 and out["thresholds_passed"] is None
 
 
 def test_run_id_is_validated() -> None:
     with pytest.raises(ValueError, match="invalid run_id"):
         logic.evaluate_batch({"Items": [], "BatchInput": {"run_id": "../escape"}}, settings(), s3=None)
+
+
+def test_a_judged_and_embedded_run_with_the_plan_costs_the_stack_passed(aws: dict[str, Any],
+                                                                        server: FakeOpenAIServer) -> None:
+    plan = PlanCost(usd_per_month=63.44, requests_per_month=60_833.3, basis="fmkit plan: $63.44/month")
+    config = settings(models=("echo",), min_scores={}, plan_costs={"echo": plan}, judges=("judge",), embedder="emb",
+                      primary_metric="judge")
+    logic.prepare({"run_id": "run-5"}, config, s3=aws["s3"], ssm=aws["ssm"])
+    manifest = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-5/run.json")["Body"].read())
+    assert [t["name"] for t in manifest["judges"]] == ["judge"] and manifest["embedder"]["name"] == "emb"
+    assert manifest["targets"][0]["plan_cost"]["usd_per_month"] == 63.44
+    for batch in (ITEMS[:2], ITEMS[2:]):
+        logic.evaluate_batch({"Items": batch, "BatchInput": {"run_id": "run-5"}}, config, s3=aws["s3"])
+    assert server.requests["judge"] == 3  # each answer judged in its batch
+    verdicts = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix="runs/run-5/judge/judge/echo/")["Contents"]
+    assert len(verdicts) == 2
+    out = logic.summarize_run({"run_id": "run-5"}, config, s3=aws["s3"], cloudwatch=aws["cloudwatch"])
+    assert out["answered"] == 3
+    report = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="runs/run-5/report.json")["Body"].read())
+    echo = report["models"]["echo"]
+    assert echo["cost"]["usd_per_1k_requests_expected"] == pytest.approx(1.04285, abs=1e-5)
+    assert echo["quality"]["judge"]["value"] is not None and echo["quality"]["semantic_similarity"]["value"] > 0
+    assert report["judge"]["judges"] == ["judge"] and report["primary_metric"] == "judge"
+    metrics = aws["cloudwatch"].list_metrics(Namespace="fmkit/Evaluation")["Metrics"]
+    published = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Metric"}
+    assert {"judge", "semantic_similarity", "usd_per_1k_requests_expected", "usd_per_1k_requests_marginal",
+            "latency_with_retries_p95_s"} <= published

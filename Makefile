@@ -8,7 +8,7 @@ EXTRAS := cdk,images,eval,runtime,dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install synth test test-serving rehearse bench lint lambda-deps schema clean
+.PHONY: help install synth test test-serving rehearse bench lint lambda-deps schema clean demo-eval
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ lint: $(VENV)/.installed  ## ruff + import layers + mypy (fmkit, stacks, scripts
 test-serving: install  ## Build llama-server from the pinned llama.cpp (cached), serve a real small model, test it
 	$(PY) scripts/serving_assets.py --env-file build/serving.env
 	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/serving
+
+demo-eval: $(VENV)/.installed  ## fmkit eval with no AWS account: model, judge and embedder doubles on loopback -> build/eval-demo/report.{json,md,html}
+	rm -rf build/eval-demo
+	$(PY) examples/eval/demo.py build/eval-demo
 
 rehearse: install lambda-deps  ## Emulator tests, then bootstrap, deploy, update, destroy dev on local moto
 	$(VENV)/bin/pytest -q -n 2 -p no:cacheprovider tests/rehearse

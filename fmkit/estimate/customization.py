@@ -46,6 +46,22 @@ def estimate_customizations(env: EnvironmentConfig) -> list[DeploymentEstimate]:
     return items
 
 
+def customizations_available(env: EnvironmentConfig, region: str) -> bool:
+    """Every customization that runs in `env` could run in `region` (a region move must keep them)."""
+    for custom in env.project.customizations.values():
+        if not custom.runs_in(env.name):
+            continue
+        if isinstance(custom, BedrockCustomization):
+            method = catalog.method_of(custom.base_model, custom.method)
+            if method is None or region not in method.regions:
+                return False
+        else:
+            spec = get_instance(custom.training.instance_type)
+            if spec is None or region not in spec.regions:
+                return False
+    return True
+
+
 def _epochs(custom: BedrockCustomization) -> float | None:
     if "epochCount" in custom.hyperparameters:
         return float(custom.hyperparameters["epochCount"])

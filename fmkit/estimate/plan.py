@@ -15,7 +15,7 @@ from fmkit.config.environment import EnvironmentConfig
 from fmkit.config.knowledge import BedrockEmbedding, KnowledgeBaseConfig
 from fmkit.estimate import cost, fields, services
 from fmkit.estimate.carbon import grid_g_per_kwh
-from fmkit.estimate.customization import estimate_customizations
+from fmkit.estimate.customization import customizations_available, estimate_customizations
 from fmkit.estimate.model import (
     BudgetCheck,
     DeploymentEstimate,
@@ -130,8 +130,9 @@ def models_available(env: EnvironmentConfig, region: str) -> bool:
         spec = get_instance(dep.instance_type)
         if spec is None or region not in spec.regions:
             return False
-    return all(region in bedrock_catalog.regions_for(kb.embedding.model_id)
-               for kb in env.project.knowledge_bases.values() if isinstance(kb.embedding, BedrockEmbedding))
+    return customizations_available(env, region) and all(
+        region in bedrock_catalog.regions_for(kb.embedding.model_id)
+        for kb in env.project.knowledge_bases.values() if isinstance(kb.embedding, BedrockEmbedding))
 
 
 def _region_totals(env: EnvironmentConfig, region: str) -> tuple[float, float] | None:

@@ -9,7 +9,12 @@ import pytest
 from fmkit.catalog.instances import get_instance
 from fmkit.config import EnvironmentConfig, load_config
 from fmkit.estimate import carbon
-from fmkit.estimate.customization import bedrock_customization, estimate_customizations, peft_customization
+from fmkit.estimate.customization import (
+    bedrock_customization,
+    customizations_available,
+    estimate_customizations,
+    peft_customization,
+)
 from fmkit.estimate.plan import estimate_items
 from tests.helpers import write_config
 
@@ -86,3 +91,15 @@ off:
   {DATA}
 """)
     assert [i.name for i in estimate_items(config) if i.kind == "customization"] == ["customization:qwen"]
+
+
+def test_a_region_move_must_keep_every_customization(tmp_path: Path) -> None:
+    config = env(tmp_path, f"""
+nova:
+  kind: bedrock
+  method: fine-tuning
+  base_model: amazon.nova-micro-v1:0
+  {DATA}
+""")
+    assert customizations_available(config, "us-east-1")
+    assert not customizations_available(config, "eu-west-2")  # Nova Micro fine-tuning: us-east-1 only

@@ -59,7 +59,8 @@ def preflight_commands(environment: str, config_dir: str) -> list[str]:
     profile = (f'printf "[profile {PREFLIGHT_PROFILE}]\\nrole_arn = %s\\ncredential_source = EcsContainer\\n" '
                '"$TARGET_ROLE_ARN" > "$AWS_CONFIG_FILE"')
     return [
-        "python3 -m venv .venv && .venv/bin/pip install --quiet .",
+        # The rules read sagemaker-core's image registry: the `images` extra, not the CDK.
+        "python3 -m venv .venv && .venv/bin/pip install --quiet '.[images]'",
         profile,
         f".venv/bin/fmkit preflight {shlex.quote(environment)} --config-dir {shlex.quote(config_dir)} "
         f"--profile {PREFLIGHT_PROFILE}",

@@ -93,6 +93,7 @@ def test_a_preflight_runs_against_each_target_before_anything_deploys(
     commands = buildspec(project)["phases"]["build"]["commands"]
     assert commands[-1] == f".venv/bin/fmkit preflight {env} --config-dir {EXAMPLE} --profile fmkit-preflight"
     assert "credential_source = EcsContainer" in commands[1]
+    assert commands[0].endswith("pip install --quiet '.[images]'")  # what fmkit validate's rules read, no CDK
     role_id = project["ServiceRole"]["Fn::GetAtt"][0]
     policies = example_pipeline.template.find_resources("AWS::IAM::Policy", {"Properties": {
         "Roles": [{"Ref": role_id}]}})

@@ -29,7 +29,11 @@ def measured_latency(reports: Iterable[tuple[EnvironmentConfig, Path]]) -> dict[
             models = data["models"]
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a report: the shortlist keeps the catalog's figures
-        for entry in models if isinstance(models, list) else []:
+        # report.json v2 keys models by deployment name (v1 had a list of entries with "model").
+        entries = list(models.values()) if isinstance(models, dict) else models if isinstance(models, list) else []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
             deployment = env.models.get(str(entry.get("model")))
             known = identify(deployment) if deployment is not None else None
             if deployment is None or known is None or known.card is None:

@@ -33,7 +33,7 @@ customizations:
 
 def load(tmp_path: Path, *, evaluation: str = "s3://my-data/holdout.jsonl", extra: str = "",
          env_extra: str = "") -> dict[str, object]:
-    files = {"project.yaml": PROJECT.format(evaluation=evaluation, extra=extra),
+    files: dict[str, str | None] = {"project.yaml": PROJECT.format(evaluation=evaluation, extra=extra),
              "environments/dev.yaml": f'account: "111111111111"\nregion: us-east-1\n{env_extra}'}
     return dict(load_config(write_config(tmp_path, files)).environment("dev").project.customizations)
 
@@ -62,7 +62,7 @@ def test_errors_point_at_the_line_that_set_the_value(tmp_path: Path) -> None:
 
 
 def test_an_unknown_kind_says_which_kinds_exist(tmp_path: Path) -> None:
-    files = {"project.yaml": PROJECT.format(evaluation="s3://b-1/h.jsonl", extra="").replace(
+    files: dict[str, str | None] = {"project.yaml": PROJECT.format(evaluation="s3://b-1/h.jsonl", extra="").replace(
         "kind: bedrock", "kind: bedrok")}
     with pytest.raises(ConfigError) as info:
         load_config(write_config(tmp_path, files))
@@ -80,7 +80,7 @@ def test_field_checks(tmp_path: Path, extra: str, message: str) -> None:
 
 
 def test_peft_base_names_exactly_one_model(tmp_path: Path) -> None:
-    files = {"project.yaml": PROJECT.format(evaluation="s3://my-data/h.jsonl", extra="").replace(
+    files: dict[str, str | None] = {"project.yaml": PROJECT.format(evaluation="s3://my-data/h.jsonl", extra="").replace(
         "base: {hf_model_id: Qwen/Qwen2.5-1.5B-Instruct}",
         "base: {hf_model_id: Qwen/Qwen2.5-1.5B-Instruct, jumpstart_model_id: x}")}
     with pytest.raises(ConfigError) as info:
@@ -89,7 +89,7 @@ def test_peft_base_names_exactly_one_model(tmp_path: Path) -> None:
 
 
 def test_spot_wait_needs_spot(tmp_path: Path) -> None:
-    files = {"project.yaml": PROJECT.format(evaluation="s3://my-data/h.jsonl", extra="").replace(
+    files: dict[str, str | None] = {"project.yaml": PROJECT.format(evaluation="s3://my-data/h.jsonl", extra="").replace(
         "spot: true", "spot: false, max_wait_hours: 3")}
     with pytest.raises(ConfigError) as info:
         load_config(write_config(tmp_path, files))

@@ -17,7 +17,10 @@ def conversation(*turns: tuple[str, str], system: str | None = None) -> dict[str
     return record
 
 
-def problems(data: object, data_format: str, rules: RecordRules = RecordRules()) -> list[str]:
+PLAIN = RecordRules()
+
+
+def problems(data: object, data_format: str, rules: RecordRules = PLAIN) -> list[str]:
     with pytest.raises(RecordInvalid) as info:
         parse_record(data, data_format, rules)
     return info.value.problems

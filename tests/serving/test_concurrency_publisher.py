@@ -44,6 +44,11 @@ def fake_aws(tmp_path: Path) -> tuple[Path, Path]:
     return bin_dir, record
 
 
+def _in_flight(server: ServerProcess) -> float:
+    _, body = server.request("/metrics")
+    return sum(float(line.split()[1]) for line in body.decode().splitlines() if line.split(" ")[0] in METRICS)
+
+
 def test_metrics_expose_the_names_the_publisher_reads(server: ServerProcess) -> None:
     status, body = server.request("/metrics")
     assert status == 200
@@ -63,7 +68,11 @@ def test_publisher_reports_in_flight_requests(server: ServerProcess, tmp_path: P
                for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
+    # The server counts a request once its HTTP thread has templated and queued it: on a busy machine
+    # that takes longer than a fixed pause, so wait (bounded) until all three are in, then publish.
+    deadline = time.monotonic() + 60
+    while _in_flight(server) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
     subprocess.run([str(publisher)], env=env, check=True, timeout=30)
     for thread in threads:
         thread.join()

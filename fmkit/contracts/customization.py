@@ -2,7 +2,8 @@
 
 - SSM names: the stack publishes its artifact bucket's name (`artifact-bucket`), and each
   customization publishes its versions under
-  `/fmkit/<project>/<env>/customizations/<name>/`: `served` (JSON: the promoted version, its
+  `/fmkit/<project>/<env>/customizations/<name>/`: `candidate` (JSON, one SSM version per run:
+  the candidate's artifact, S3 version and sha256, promoted or not), `served` (JSON: the promoted version, its
   artifact, S3 version, sha256, the decision) and `pin` (`<artifact>|<sha256>`, or `initial`
   before the first promotion). A serving stack reads `pin` as a CloudFormation parameter, so a
   stack update resolves it again and what serves is always the pinned, checksummed artifact.
@@ -49,6 +50,11 @@ def served_parameter_name(project: str, env: str, customization: str) -> str:
     return f"{customization_prefix(project, env, customization)}/served"
 
 
+def candidate_parameter_name(project: str, env: str, customization: str) -> str:
+    """SSM parameter (JSON) of the latest candidate: each run writes a new version of it (SSM keeps them)."""
+    return f"{customization_prefix(project, env, customization)}/candidate"
+
+
 def pin_parameter_name(project: str, env: str, customization: str) -> str:
     """SSM parameter a serving stack resolves at deploy: `<artifact>|<sha256>` or `initial`."""
     return f"{customization_prefix(project, env, customization)}/pin"
@@ -92,6 +98,7 @@ class CustomizationSettings(FunctionSettings):
     min_items: int = Field(alias="FMKIT_PROMOTION_MIN_ITEMS", ge=1)
     max_tokens: int = Field(default=512, alias="FMKIT_MAX_TOKENS", ge=1)
     served_parameter: str = Field(alias="FMKIT_SERVED_PARAMETER")
+    candidate_parameter: str = Field(alias="FMKIT_CANDIDATE_PARAMETER")
     pin_parameter: str = Field(alias="FMKIT_PIN_PARAMETER")
     topic_arn: str = Field(alias="FMKIT_TOPIC_ARN", description="The platform alarm topic: every decision.")
     pipeline_name: str | None = Field(default=None, alias="FMKIT_PIPELINE_NAME",

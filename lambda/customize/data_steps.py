@@ -6,15 +6,16 @@ also training prompts, writes the holdout as chat requests for the answering ste
 what serves now (the pin, or the model configured before the first promotion). Problems fail
 the run before any job is paid for.
 
-`register` records the candidate the job (SageMaker + conversion) or Bedrock produced under
-`registry/<customization>/`, which the stack's custom resource reads to remove what the
-workflow created when the stack is destroyed.
+`register` records the candidate the job (SageMaker + conversion) or Bedrock produced: as a new
+version of the SSM `candidate` record, and under `registry/<customization>/`, which the stack's
+custom resource reads to remove what the workflow created when the stack is destroyed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,21 @@ def _record(s3: Any, settings: CustomizationSettings, kind: str, run: str, value
              {"customization": settings.customization, "run_id": run, "kind": kind, **value})
 
 
-def register_candidate(event: Mapping[str, Any], settings: CustomizationSettings, *, s3: Any) -> dict[str, Any]:
+def register_version(ssm: Any, settings: CustomizationSettings, run: str, value: Mapping[str, Any]) -> int:
+    """The candidate as a new version of the SSM `candidate` record (tagged when first created)."""
+    body = json.dumps({"run_id": run, "registered_at": int(time.time()), **value}, sort_keys=True)
+    try:
+        tags = [{"Key": k, "Value": v} for k, v in sorted({**settings.tags,
+                                                          "fmkit:customization": settings.customization}.items())]
+        return int(ssm.put_parameter(Name=settings.candidate_parameter, Value=body, Type="String", Tags=tags)[
+            "Version"])
+    except ssm.exceptions.ParameterAlreadyExists:
+        return int(ssm.put_parameter(Name=settings.candidate_parameter, Value=body, Type="String",
+                                     Overwrite=True)["Version"])
+
+
+def register_candidate(event: Mapping[str, Any], settings: CustomizationSettings, *, s3: Any,
+                       ssm: Any) -> dict[str, Any]:
     """sagemaker-peft: the GGUF the conversion build wrote (URI, S3 version, sha256, size)."""
     run = run_id(event)
     text, _ = read_text(s3, f"s3://{settings.bucket}/{RunKeys(settings.customization, run).candidate}")
@@ -143,11 +158,12 @@ def register_candidate(event: Mapping[str, Any], settings: CustomizationSettings
     if missing or not re.fullmatch(r"[0-9a-f]{64}", str(candidate.get("sha256", ""))):
         raise ValueError(f"candidate.json of run {run} is incomplete: {sorted(missing) or 'bad sha256'}")
     _record(s3, settings, "candidates", run, candidate)
-    return {"artifact": candidate["uri"], "version_id": candidate["version_id"], "sha256": candidate["sha256"],
-            "size_bytes": candidate["size_bytes"]}
+    registered = {"artifact": candidate["uri"], "version_id": candidate["version_id"], "sha256": candidate["sha256"],
+                  "size_bytes": candidate["size_bytes"]}
+    return {**registered, "ssm_version": register_version(ssm, settings, run, registered)}
 
 
-def register_custom_model(event: Mapping[str, Any], settings: CustomizationSettings, *, s3: Any,
+def register_custom_model(event: Mapping[str, Any], settings: CustomizationSettings, *, s3: Any, ssm: Any,
                           bedrock: Any) -> dict[str, Any]:
     """bedrock: the custom model the finished job created (recorded: it bills storage until deleted)."""
     run = run_id(event)
@@ -156,4 +172,5 @@ def register_custom_model(event: Mapping[str, Any], settings: CustomizationSetti
         raise RuntimeError(f"customization job {job.get('jobArn')} is {job['status']}: "
                            f"{job.get('failureMessage') or 'no custom model'}")
     _record(s3, settings, "custom-models", run, {"arn": job["outputModelArn"], "job_arn": job["jobArn"]})
-    return {"custom_model_arn": job["outputModelArn"], "job_arn": job["jobArn"]}
+    registered = {"custom_model_arn": job["outputModelArn"], "job_arn": job["jobArn"]}
+    return {**registered, "ssm_version": register_version(ssm, settings, run, registered)}

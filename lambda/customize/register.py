@@ -11,6 +11,6 @@ import wiring
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     settings = wiring.settings()
     if settings.kind == "bedrock":
-        return data_steps.register_custom_model(event, settings, s3=wiring.client("s3"),
+        return data_steps.register_custom_model(event, settings, s3=wiring.client("s3"), ssm=wiring.client("ssm"),
                                                 bedrock=wiring.client("bedrock"))
-    return data_steps.register_candidate(event, settings, s3=wiring.client("s3"))
+    return data_steps.register_candidate(event, settings, s3=wiring.client("s3"), ssm=wiring.client("ssm"))

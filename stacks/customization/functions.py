@@ -91,6 +91,8 @@ class CustomizationFunctions(Construct):
         settings = self.settings
         self.validate.role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"],
                                                              resources=[arn(settings.pin_parameter)]))
+        self.register.role.add_to_policy(iam.PolicyStatement(actions=["ssm:PutParameter", "ssm:AddTagsToResource"],
+                                                             resources=[arn(settings.candidate_parameter)]))
         self.publish.role.add_to_policy(iam.PolicyStatement(
             actions=["ssm:PutParameter", "ssm:AddTagsToResource"],
             resources=[arn(settings.pin_parameter), arn(settings.served_parameter)]))

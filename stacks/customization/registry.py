@@ -26,7 +26,7 @@ from stacks.nag import acknowledge
 class CustomizationRegistry(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket, platform: PlatformResources,
                  pins: dict[str, dict[str, str]], served: list[str]) -> None:
-        """`pins`: pin parameter name → its tags; `served`: the served-record parameter names."""
+        """`pins`: pin parameter name → its tags; `served`: the other records (served, candidate) to remove."""
         super().__init__(scope, construct_id)
         names = sorted({pin.split("/")[-2] for pin in pins})
         self.handler = PythonFunction(

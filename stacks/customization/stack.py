@@ -24,6 +24,7 @@ from fmkit.config.providers.graviton import GravitonDeployment
 from fmkit.contracts.customization import (
     CustomizationSettings,
     bucket_parameter_name,
+    candidate_parameter_name,
     pin_parameter_name,
     served_parameter_name,
 )
@@ -102,22 +103,24 @@ class CustomizationStack(cdk.Stack):
             tags = customization_tags(name, custom, config)
             self.workflows[name] = self._customization(name, custom, tags)
             pins[self._names(name)[0]] = tags
-        served = [self._names(name)[1] for name in self.workflows]
+        records = [record for name in self.workflows for record in self._names(name)[1:]]
         self.registry = CustomizationRegistry(self, "Registry", bucket=self.artifacts, platform=platform,
-                                              pins=pins, served=served)
+                                              pins=pins, served=records)
         cdk.CfnOutput(self, "ArtifactBucket", value=self.artifacts.bucket_name,
                       description="Candidates, reports (customizations/<name>/runs/<run>/) and the registry")
         cdk.CfnOutput(self, "SdkCreatedResources", value=f"s3://{self.artifacts.bucket_name}/registry/",
                       description="What the workflows created through the SDK (Bedrock custom models, deployments, "
                                   "throughput), tagged fmkit:customization; removed when this stack is destroyed")
 
-    def _names(self, name: str) -> tuple[str, str]:
-        return (pin_parameter_name(self.config.project.name, self.config.name, name),
-                served_parameter_name(self.config.project.name, self.config.name, name))
+    def _names(self, name: str) -> tuple[str, str, str]:
+        """The customization's SSM records: pin, served, candidate."""
+        project, env = self.config.project.name, self.config.name
+        return (pin_parameter_name(project, env, name), served_parameter_name(project, env, name),
+                candidate_parameter_name(project, env, name))
 
     def _settings(self, name: str, custom: Customization, tags: dict[str, str]) -> CustomizationSettings:
         config = self.config
-        pin, served = self._names(name)
+        pin, served, candidate = self._names(name)
         target = pipeline_target(config)
         common: dict[str, Any] = {
             "service_name": "customize", "project": config.project.name, "environment": config.name,
@@ -126,6 +129,7 @@ class CustomizationStack(cdk.Stack):
             "validation_uri": custom.data.validation, "evaluation_uri": custom.data.evaluation,
             "metric": custom.promotion.metric, "margin": custom.promotion.margin, "alpha": custom.promotion.alpha,
             "min_items": custom.promotion.min_items, "served_parameter": served, "pin_parameter": pin,
+            "candidate_parameter": candidate,
             "topic_arn": self.platform.alarm_topic.topic_arn, "tags": tags,
             "pipeline_name": target[0] if target else None, "pipeline_region": target[1] if target else None}
         if isinstance(custom, BedrockCustomization):

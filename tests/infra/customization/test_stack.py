@@ -142,6 +142,8 @@ def test_sdk_created_resources_are_removed_on_destroy_and_listed(customization: 
     assert resource["Customizations"] == ["support-nova", "support-qwen"]
     assert [p["Name"] for p in resource["Pins"]] == ["/fmkit/support-llm/dev/customizations/support-nova/pin",
                                                      "/fmkit/support-llm/dev/customizations/support-qwen/pin"]
+    assert resource["Served"] == [f"/fmkit/support-llm/dev/customizations/{name}/{record}"
+                                  for name in ("support-nova", "support-qwen") for record in ("candidate", "served")]
     handler = policy_statements(customization, "RegistryHandlerRole")
     deletes = next(s for s in handler if "bedrock:DeleteCustomModel" in actions(s))
     assert set(actions(deletes)) == {"bedrock:DeleteCustomModel", "bedrock:DeleteCustomModelDeployment",
@@ -162,3 +164,15 @@ def test_function_environments_parse_as_their_contract(customization: Template) 
         assert settings.project == "support-llm" and settings.environment == "dev"
         assert settings.deploy_command.startswith("npx cdk deploy -c env=dev")
     assert found == 4 + 6  # sagemaker-peft: validate, register, decide, publish; bedrock adds serve, answer
+
+
+def test_each_candidate_is_registered_as_a_new_version_of_its_ssm_record(customization: Template) -> None:
+    register = policy_statements(customization, "SupportQwenFunctionsRegisterRole")
+    puts = next(s for s in register if "ssm:PutParameter" in actions(s))
+    assert resources(puts) == [
+        "arn:aws:ssm:us-east-1:111111111111:parameter/fmkit/support-llm/dev/customizations/support-qwen/candidate"]
+    publish = policy_statements(customization, "SupportQwenFunctionsPublishRole")
+    pins = next(s for s in publish if "ssm:PutParameter" in actions(s))
+    assert sorted(resources(pins)) == [
+        "arn:aws:ssm:us-east-1:111111111111:parameter/fmkit/support-llm/dev/customizations/support-qwen/pin",
+        "arn:aws:ssm:us-east-1:111111111111:parameter/fmkit/support-llm/dev/customizations/support-qwen/served"]

@@ -18,6 +18,7 @@ LAMBDA_DIR = Path(__file__).resolve().parents[3] / "lambda"
 REGION = "us-east-1"
 BUCKET, DATA = "artifacts", "project-data"
 PIN, SERVED = "/fmkit/demo/dev/customizations/tuned/pin", "/fmkit/demo/dev/customizations/tuned/served"
+CANDIDATE = "/fmkit/demo/dev/customizations/tuned/candidate"
 SHA = "b" * 64
 
 
@@ -42,7 +43,7 @@ def settings(**overrides: Any) -> CustomizationSettings:
         "customization": "tuned", "kind": "sagemaker-peft", "bucket": BUCKET,
         "train_uri": f"s3://{DATA}/train.jsonl", "evaluation_uri": f"s3://{DATA}/holdout.jsonl",
         "data_format": "sagemaker", "limits": {}, "metric": "exact_match", "margin": 0.2, "alpha": 0.05,
-        "min_items": 10, "served_parameter": SERVED, "pin_parameter": PIN,
+        "min_items": 10, "served_parameter": SERVED, "pin_parameter": PIN, "candidate_parameter": CANDIDATE,
         "topic_arn": f"arn:aws:sns:{REGION}:123456789012:alarms", "deploy_command": "npx cdk deploy -c env=dev",
         "tags": {"fmkit:project": "demo"}, "base_model": f"s3://models/base.gguf|{SHA}",
         "serving_stack": "demo-dev-graviton"}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from tests.runtime.customize._function import BUCKET, DATA, PIN, SHA, data_steps, settings
+from tests.runtime.customize._function import BUCKET, CANDIDATE, DATA, PIN, SHA, data_steps, settings
 
 
 def test_valid_data_writes_the_report_and_the_holdout_requests(aws: dict[str, Any]) -> None:
@@ -71,13 +71,20 @@ def test_register_records_the_converted_candidate(aws: dict[str, Any]) -> None:
                  "sha256": SHA, "size_bytes": 1024}
     aws["s3"].put_object(Bucket=BUCKET, Key="customizations/tuned/runs/r1/candidate.json",
                          Body=json.dumps(candidate).encode())
-    out = data_steps.register_candidate({"run_id": "r1"}, settings(), s3=aws["s3"])
-    assert out == {"artifact": candidate["uri"], "version_id": "v1", "sha256": SHA, "size_bytes": 1024}
+    out = data_steps.register_candidate({"run_id": "r1"}, settings(), s3=aws["s3"], ssm=aws["ssm"])
+    assert out == {"artifact": candidate["uri"], "version_id": "v1", "sha256": SHA, "size_bytes": 1024,
+                   "ssm_version": 1}
+    again = data_steps.register_candidate({"run_id": "r1"}, settings(), s3=aws["s3"], ssm=aws["ssm"])
+    assert again["ssm_version"] == 2  # each run is a new version of the SSM record (SSM keeps them)
+    record = json.loads(aws["ssm"].get_parameter(Name=CANDIDATE)["Parameter"]["Value"])
+    assert record["run_id"] == "r1" and record["sha256"] == SHA and record["version_id"] == "v1"
+    tags = aws["ssm"].list_tags_for_resource(ResourceType="Parameter", ResourceId=CANDIDATE)["TagList"]
+    assert {"Key": "fmkit:customization", "Value": "tuned"} in tags
     record = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="registry/tuned/candidates/r1.json")["Body"].read())
     assert record["kind"] == "candidates" and record["uri"] == candidate["uri"]
     aws["s3"].put_object(Bucket=BUCKET, Key="customizations/tuned/runs/r2/candidate.json", Body=b'{"uri": "x"}')
     with pytest.raises(ValueError, match="incomplete"):
-        data_steps.register_candidate({"run_id": "r2"}, settings(), s3=aws["s3"])
+        data_steps.register_candidate({"run_id": "r2"}, settings(), s3=aws["s3"], ssm=aws["ssm"])
 
 
 def test_register_records_the_bedrock_custom_model(aws: dict[str, Any]) -> None:
@@ -93,7 +100,9 @@ def test_register_records_the_bedrock_custom_model(aws: dict[str, Any]) -> None:
             "trainingDataConfig": {"s3Uri": "s3://d/t.jsonl"}, "outputDataConfig": {"s3Uri": "s3://o/"},
             "hyperParameters": {}, "validationDataConfig": {"validators": []}}, {"jobIdentifier": "tuned-r3"})
         out = data_steps.register_custom_model({"run_id": "r3", "validation": {"job_name": "tuned-r3"}},
-                                               settings(kind="bedrock"), s3=aws["s3"], bedrock=bedrock)
-    assert out["custom_model_arn"] == model
+                                               settings(kind="bedrock"), s3=aws["s3"], ssm=aws["ssm"],
+                                               bedrock=bedrock)
+    assert out["custom_model_arn"] == model and out["ssm_version"] == 1
+    assert json.loads(aws["ssm"].get_parameter(Name=CANDIDATE)["Parameter"]["Value"])["custom_model_arn"] == model
     assert json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="registry/tuned/custom-models/r3.json")["Body"]
                       .read())["arn"] == model

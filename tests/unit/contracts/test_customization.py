@@ -34,7 +34,8 @@ def test_settings_round_trip_through_the_environment() -> None:
         service_name="customize", project="demo", environment="dev", region="us-east-1", customization="tuned",
         kind="sagemaker-peft", bucket="bucket", train_uri="s3://d/t.jsonl", evaluation_uri="s3://d/h.jsonl",
         data_format="sagemaker", limits={"min_records": 8}, metric="rougeL", margin=0.02, alpha=0.05, min_items=30,
-        served_parameter="/s", pin_parameter="/p", topic_arn="arn:aws:sns:us-east-1:111111111111:t",
+        served_parameter="/s", pin_parameter="/p", candidate_parameter="/c",
+        topic_arn="arn:aws:sns:us-east-1:111111111111:t",
         deploy_command="npx cdk deploy", tags={"fmkit:project": "demo"}, base_model="hf://a/b/c.gguf@main|")
     environment = settings.to_environment()
     assert "FMKIT_VALIDATION_URI" not in environment  # None is left out, and parses back as None

@@ -8,7 +8,7 @@ EXTRAS := cdk,images,eval,runtime,dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install synth test test-serving rehearse bench lint lambda-deps schema clean demo-eval
+.PHONY: help install synth test test-serving rehearse bench lint lambda-deps lambda-lock schema clean demo-eval
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,11 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed  ## Create .venv and install the pinned CDK CLI
 
-lambda-deps: $(VENV)/.installed  ## Pre-fetch arm64 wheels for the Lambda functions (no Docker)
+lambda-deps: $(VENV)/.installed  ## Fetch the arm64 wheels the Lambda locks pin (hash-checked, no Docker)
 	$(PY) scripts/fetch_lambda_deps.py
+
+lambda-lock: $(VENV)/.installed  ## Re-resolve lambda/*/requirements.txt into requirements.lock (uv; commit the locks)
+	$(PY) scripts/fetch_lambda_deps.py --lock
 
 synth: install lambda-deps  ## Synthesize every environment, run cdk-nag + cfn-lint, print a summary
 	$(PY) scripts/synth_all.py

@@ -1,20 +1,17 @@
-"""Python Lambda functions bundled locally (no Docker): source + shared packages + arm64 wheels.
+"""Python Lambda functions without Docker: each function's code as one asset, its dependencies as layers.
 
-`make lambda-deps` pre-fetches each function's `requirements.txt` as manylinux aarch64
-wheels into `build/lambda-deps/<name>/`, so synthesis itself stays offline and
-deterministic. The asset hash is computed from the sources and requirements (not from
-the downloaded wheels), so the same code always gives the same template.
+Both are zips built once per content by `stacks.common.lambda_bundles` (outside `cdk.out`, keyed
+by a hash of the sources or of the locked dependencies) and handed to CDK with that hash, so a
+synth into a fresh output directory copies a few zip files and bundles nothing. `make
+lambda-deps` fetches the locked arm64 wheels beforehand, so synthesis stays offline and
+deterministic: the same code and lock always give the same template.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,76 +19,30 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from fmkit.contracts.functions import FunctionSettings
-from stacks.common.lambda_layout import DEPS_ROOT, LAMBDA_ROOT, PYTHON_VERSION
+from stacks.common.lambda_bundles import Layer, MissingLambdaDependencies, code_bundle, layers_for
 
-RUNTIME = lambda_.Runtime.PYTHON_3_14  # must match PYTHON_VERSION: `make lambda-deps` fetches wheels for it
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements.txt", "README.md")
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # must match lambda_layout.PYTHON_VERSION: the locks resolve for it
+MAX_LAYERS = 5
+"""Lambda's limit of layers per function."""
 
-
-class MissingLambdaDependencies(RuntimeError):
-    pass
-
-
-def package_files(name: str) -> list[tuple[Path, str]]:
-    """(file, path in the asset) of an importable pure-Python package or module and its parents'
-    `__init__.py`, e.g. "fmkit.evaluate" (repo code shared with the CLI) or an sdist-only dependency."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"cannot bundle {name!r}: not importable at synth time")
-    parts = name.split(".")
-    origin = Path(spec.origin)
-    root = origin.parents[len(parts)] if origin.name == "__init__.py" else origin.parents[len(parts) - 1]
-    files = [origin] if origin.name != "__init__.py" else sorted(
-        p for p in origin.parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    files += [root.joinpath(*parts[:depth], "__init__.py") for depth in range(1, len(parts))]
-    return [(f, f.relative_to(root).as_posix()) for f in files if f.is_file()]
+__all__ = ["MissingLambdaDependencies", "PythonFunction", "dependency_layer"]
 
 
-def source_hash(entry: str, shared: tuple[str, ...], packages: tuple[str, ...] = ()) -> str:
-    """Content hash of a function's code, its shared packages and its requirements."""
-    digest = hashlib.sha256()
-    for folder in (entry, *shared):
-        root = LAMBDA_ROOT / folder
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(str(path.relative_to(LAMBDA_ROOT)).encode())
-            digest.update(path.read_bytes())
-    for package in packages:
-        for path, relative in sorted(package_files(package), key=lambda item: item[1]):
-            digest.update(relative.encode())
-            digest.update(path.read_bytes())
-    digest.update(PYTHON_VERSION.encode())
-    return digest.hexdigest()
-
-
-@jsii.implements(cdk.ILocalBundling)
-class LocalPythonBundler:
-    """Copies the handler folder, shared packages and pre-fetched wheels into the asset."""
-
-    def __init__(self, entry: str, shared: tuple[str, ...], packages: tuple[str, ...] = ()) -> None:
-        self.entry = entry
-        self.shared = shared
-        self.packages = packages
-
-    def try_bundle(self, output_dir: str, *, image: Any = None, **_: Any) -> bool:
-        out = Path(output_dir)
-        requirements = LAMBDA_ROOT / self.entry / "requirements.txt"
-        deps = DEPS_ROOT / self.entry
-        if requirements.is_file() and requirements.read_text().strip():
-            if not (deps / ".requirements.sha256").is_file():
-                raise MissingLambdaDependencies(
-                    f"arm64 wheels for lambda/{self.entry} are missing: run `make lambda-deps` first"
-                )
-            shutil.copytree(deps, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".requirements.sha256"))
-        shutil.copytree(LAMBDA_ROOT / self.entry, out, dirs_exist_ok=True, ignore=IGNORE)
-        for package in self.shared:
-            shutil.copytree(LAMBDA_ROOT / package, out / package, dirs_exist_ok=True, ignore=IGNORE)
-        for package in self.packages:
-            for path, relative in package_files(package):
-                (out / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, out / relative)
-        return True
+def dependency_layer(scope: Construct, layer: Layer) -> lambda_.ILayerVersion:
+    """The stack's layer version for `layer`: one per stack, shared by its functions."""
+    stack = cdk.Stack.of(scope)
+    construct_id = f"LambdaDeps{layer.hash[:12]}"
+    existing = stack.node.try_find_child(construct_id)
+    if isinstance(existing, lambda_.LayerVersion):
+        return existing
+    return lambda_.LayerVersion(
+        stack, construct_id,
+        code=lambda_.Code.from_asset(str(layer.bundle()), asset_hash=layer.hash,
+                                     asset_hash_type=cdk.AssetHashType.CUSTOM),
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[lambda_.Architecture.ARM_64],
+        description=layer.description("fmkit Lambda dependencies: "),
+    )
 
 
 class PythonFunction(Construct):
@@ -124,15 +75,11 @@ class PythonFunction(Construct):
         self.entry, self.handler = entry, handler  # which lambda/ folder and entry point: its contract
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, encryption_key=key,
                                        removal_policy=cdk.RemovalPolicy.DESTROY)
-        code = lambda_.Code.from_asset(
-            str(LAMBDA_ROOT / entry),
-            asset_hash_type=cdk.AssetHashType.CUSTOM,
-            asset_hash=source_hash(entry, shared, packages),
-            bundling=cdk.BundlingOptions(
-                image=cdk.DockerImage.from_registry("public.ecr.aws/sam/build-python3.14"),
-                local=LocalPythonBundler(entry, shared, packages),
-            ),
-        )
+        code_hash, code_zip = code_bundle(entry, shared, packages)
+        code = lambda_.Code.from_asset(str(code_zip), asset_hash=code_hash, asset_hash_type=cdk.AssetHashType.CUSTOM)
+        layers = [dependency_layer(self, layer) for layer in layers_for(entry)]
+        if len(layers) > MAX_LAYERS:
+            raise ValueError(f"lambda/{entry} needs {len(layers)} dependency layers; Lambda allows {MAX_LAYERS}")
         self.role = iam.Role(
             self, "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -144,6 +91,7 @@ class PythonFunction(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             code=code,
+            layers=layers or None,
             handler=handler,
             role=self.role,
             # The common variables (fmkit.contracts.functions) first; a caller may name the service.

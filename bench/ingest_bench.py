@@ -1,13 +1,15 @@
 """Ingest benchmark: the bulk load and the incremental pipeline vs. a COPY floor.
 
-    .venv/bin/python bench/ingest_bench.py [--docs 1000] [--dims 1024] [--batch 25] [--bulk-only]
+    .venv/bin/python bench/ingest_bench.py [--docs 1000] [--dims 1024] [--batch 25] [--workers N] [--bulk-only]
 
 1. Starts its own PostgreSQL + pgvector (``pgserver``, unix socket, temporary directory).
 2. Generates a deterministic corpus (markdown, text and HTML documents of 1-8 KB).
 3. **Bulk load** (the figure `make bench` reports): the first load of an empty store as
    the bulk re-ingestion's state machine runs it: begin (bulk mode: no HNSW index) ->
    batches of ``--batch`` objects through `fmkit.knowledge.bulk.ingest_batch` (version
-   check -> fetch -> parse -> chunk -> embed, then one binary ``COPY`` per batch) ->
+   check -> fetch -> parse -> chunk -> embed, then one binary ``COPY`` per batch), ``--workers``
+   processes at a time (the map runs item functions concurrently; default one per core, as
+   PostgreSQL's parallel index build in the floor uses the cores too) ->
    finish (one ``CREATE INDEX CONCURRENTLY``). The deterministic ``HashEmbedder`` stands in
    for the model endpoint and objects come from memory instead of S3, so the figure
    measures the pipeline, not the network.
@@ -34,10 +36,12 @@ Timings are for this machine; no assertion is made on them (tests never time thi
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,33 +218,57 @@ def copy_floors(conn: Any, source_table: str, *, indexed: bool) -> dict[str, flo
     return figures
 
 
+_worker: Ingestor | None = None
+
+
+def _start_worker(uri: str, docs: dict[str, bytes], settings: KnowledgeSettings, dims: int) -> None:
+    """One item-function instance: its own connection, embedder and source (like a Lambda)."""
+    import psycopg
+
+    global _worker
+    store = PgVectorStore(lambda: psycopg.connect(uri), dimensions=dims, table_prefix=settings.db_table_prefix)
+    _worker = Ingestor(settings, source=MemorySource(docs), embedder=HashEmbedder(dims), store=store)
+
+
+def _load_batch(keys: list[str]) -> int:
+    """What one item-function invocation does with a map batch; returns the chunks written."""
+    assert _worker is not None
+    chunks = 0
+    for outcome in ingest_batch(_worker, [("bench-bucket", key, None) for key in keys]):
+        if not isinstance(outcome, IngestResult) or outcome.status != "indexed":
+            raise SystemExit(f"bulk load: {outcome!r}")
+        chunks += outcome.chunks
+    return chunks
+
+
 def bulk_load(uri: str, docs: dict[str, bytes], settings: KnowledgeSettings, dims: int,
-              batch: int) -> tuple[float, float, int]:
+              batch: int, workers: int) -> tuple[float, float, int]:
     """The bulk re-ingestion's first load of an empty store, as its state machine runs it:
-    begin (bulk mode) -> batches of `batch` objects through `ingest_batch` (what one item
-    function invocation does with a map batch) -> finish (one concurrent HNSW build).
+    begin (bulk mode) -> batches of `batch` objects through `ingest_batch`, `workers` at a time
+    (the Distributed Map runs item functions concurrently) -> finish (one concurrent HNSW build).
     Returns ``(seconds loading, seconds building the index, chunks)``."""
     import psycopg
 
     store = PgVectorStore(lambda: psycopg.connect(uri), dimensions=dims, table_prefix=settings.db_table_prefix)
     store.ensure_schema()  # done at deploy time by the schema job: not timed
-    ingestor = Ingestor(settings, source=MemorySource(docs), embedder=HashEmbedder(dims), store=store)
     keys = sorted(docs)
-    chunks = 0
-    start = time.perf_counter()
-    if not store.begin_bulk_load("bench"):
-        raise SystemExit("bulk load: the store is not empty")
-    for first in range(0, len(keys), batch):
-        for outcome in ingest_batch(ingestor, [("bench-bucket", key, None) for key in keys[first : first + batch]]):
-            if not isinstance(outcome, IngestResult) or outcome.status != "indexed":
-                raise SystemExit(f"bulk load: {outcome!r}")
-            chunks += outcome.chunks
+    batches = [keys[first : first + batch] for first in range(0, len(keys), batch)]
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(uri, docs, settings, dims)) as pool:
+        list(pool.map(_start_worker_ready, range(workers)))  # instances warm, as Lambdas after a cold start
+        start = time.perf_counter()
+        if not store.begin_bulk_load("bench"):
+            raise SystemExit("bulk load: the store is not empty")
+        chunks = sum(pool.map(_load_batch, batches))
     loaded = time.perf_counter()
     if store.finish_bulk_load("bench") != "built":
         raise SystemExit("bulk load: the index was not built")
     built = time.perf_counter()
     store.close()
     return loaded - start, built - loaded, chunks
+
+
+def _start_worker_ready(_: int) -> bool:
+    return _worker is not None
 
 
 def settings_for(uri: str, prefix: str, args: argparse.Namespace) -> KnowledgeSettings:
@@ -342,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--chunk-overlap", type=int, default=100)
     parser.add_argument("--edit-every", type=int, default=5, help="re-ingest every Nth document as an edit")
     parser.add_argument("--batch", type=int, default=BULK_BATCH, help="objects per item-function batch (bulk)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="item functions at a time (bulk; default: one per core, as the floor's index build)")
     parser.add_argument("--bulk-only", action="store_true", help="skip the incremental run and floor (a)")
     args = parser.parse_args(argv)
 
@@ -361,7 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"corpus: {len(docs)} documents, {sum(len(d) for d in docs.values()) / 1e6:.2f} MB; "
                   f"dims={args.dims}, strategy={args.strategy}, size={args.chunk_size}, "
                   f"overlap={args.chunk_overlap}, pgvector {version[0] if version else '?'}", flush=True)
-            loading, building, chunks = bulk_load(uri, docs, settings_for(uri, "bulk", args), args.dims, args.batch)
+            loading, building, chunks = bulk_load(uri, docs, settings_for(uri, "bulk", args), args.dims, args.batch,
+                                                  args.workers)
             runs = None if args.bulk_only else incremental(uri, docs, args)
             with psycopg.connect(uri, autocommit=True) as conn:
                 floors = copy_floors(conn, "bulk_chunks", indexed=runs is not None)
@@ -370,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     bulk_s, floor_s = loading + building, floors["copy"] + floors["build"]
     print(f"bulk load: {len(docs)} docs, {chunks} chunks in {bulk_s:.2f}s = {len(docs) / bulk_s:.1f} documents/s: "
-          f"parse+chunk+embed+COPY in batches of {args.batch} {loading:.2f}s, "
+          f"parse+chunk+embed+COPY in batches of {args.batch}, {args.workers} at a time {loading:.2f}s, "
           f"one CREATE INDEX CONCURRENTLY {building:.2f}s")
     print(f"floor (b): one COPY of the same rows {floors['copy']:.2f}s + one CREATE INDEX {floors['build']:.2f}s "
           f"= {floor_s:.2f}s (CONCURRENTLY instead: {floors['copy_cic']:.2f}s + {floors['build_cic']:.2f}s)")

@@ -40,6 +40,7 @@ CONTRACTS: dict[tuple[str, str], type[BaseModel]] = {
     ("evaluate", "summarize.handler"): EvaluationSettings,
     ("ingest", "handler.handler"): KnowledgeSettings,
     ("ingest", "bulk.handler"): KnowledgeSettings,
+    ("ingest", "bulk.index_handler"): KnowledgeSettings,  # pgvector bulk loads: begin, then build the index
     ("query", "handler.handler"): KnowledgeSettings,
     ("knowledge_index", "handler.is_complete"): KnowledgeSettings,
     ("knowledge_index", "handler.on_event"): FunctionSettings,  # only names the resource

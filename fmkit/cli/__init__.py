@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import typer
 
+    from fmkit.cli.app import app as app  # at run time: `__getattr__`, on first use
+
 __all__ = ["app", "main"]
 
 

@@ -152,7 +152,7 @@ def run_cli(args: Sequence[str], cwd: Path = ROOT) -> int:
     """`fmkit ARGS` in this process (moto only patches this process), from `cwd`; its exit status."""
     import typer
 
-    from fmkit.cli.app import app
+    from fmkit.cli.commands import app
 
     previous = Path.cwd()
     os.chdir(cwd)

@@ -3,7 +3,7 @@
 `fmkit validate` runs in every CI job and many times a day: `main` serves it from an app that
 holds that one command, so it imports only what validation needs (config, catalogs, rules),
 never the evaluation, customization or AWS-facing commands (boto3, numpy, jinja2). Every other
-command line goes to the full app, `fmkit.cli.app`, which `app` names on first use.
+command line goes to the full app, `fmkit.cli.commands`, which `app` names on first use.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import typer
 
-    from fmkit.cli.app import app as app  # at run time: `__getattr__`, on first use
+    from fmkit.cli.commands import app as app  # at run time: `__getattr__`, on first use
 
 __all__ = ["app", "main"]
 
@@ -38,16 +38,15 @@ def main() -> None:
         except KeyboardInterrupt:  # pragma: no cover - interactive only
             sys.exit(130)
         return
-    from fmkit.cli.app import main as full_app
+    from fmkit.cli.commands import main as full_app
 
     full_app()
 
 
 def __getattr__(name: str) -> Any:
     if name == "app":
-        from fmkit.cli.app import app
+        from fmkit.cli.commands import app
 
-        # Importing the submodule bound `fmkit.cli.app` to the module: the name means the Typer app.
-        globals()["app"] = app
+        globals()["app"] = app  # the full app (its own module name, so no submodule shadows it)
         return app
     raise AttributeError(f"module 'fmkit.cli' has no attribute {name!r}")

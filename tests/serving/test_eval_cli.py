@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from fmkit.config.providers.graviton import GravitonDeployment
 from tests.serving.conftest import API_KEY, ROOT, SUMMARY, ServerProcess
 

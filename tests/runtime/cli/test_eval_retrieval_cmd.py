@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from fmkit.evaluate.retrieval.local import temporary_postgres
 from tests.helpers import write_config
 

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer, overlap_judge, word_hash_embedding
 from tests.helpers import write_config
 

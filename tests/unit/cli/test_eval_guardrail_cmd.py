@@ -15,7 +15,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 import fmkit.cli.eval_guardrail_cmd as command
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from fmkit.config.providers.bedrock import BedrockDeployment
 from fmkit.evaluate.guardrail.suite import load_suite, select_cases
 from fmkit.validate import load_validated

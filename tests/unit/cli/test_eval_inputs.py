@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from fmkit.cli.eval_inputs import api_keys
 from fmkit.evaluate.testing import Behaviour, FakeOpenAIServer
 from tests.helpers import write_config

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from tests.helpers import write_config
 
 PROJECT = """

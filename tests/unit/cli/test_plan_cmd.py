@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 from tests.helpers import write_config
 
 NOVA = """

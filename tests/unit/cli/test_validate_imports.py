@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 NEVER_ON_VALIDATE = ("boto3", "botocore", "s3transfer", "numpy", "pandas", "sagemaker", "matplotlib", "jinja2",
-                     "fmkit.evaluate", "fmkit.cli.app")
+                     "fmkit.evaluate", "fmkit.cli.commands")
 
 
 def imported_by(*argv: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
@@ -40,4 +40,4 @@ def test_validate_imports_no_sdk_numpy_or_sagemaker() -> None:
 def test_the_probe_sees_heavy_imports_of_the_full_app() -> None:
     modules, done = imported_by("--help")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "fmkit.cli.app" in heavy(modules)
+    assert "fmkit.cli.commands" in heavy(modules)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from fmkit.cli.app import app
+from fmkit.cli.commands import app
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "customization.md"

@@ -36,7 +36,9 @@ def repo_relative(config_dir: Path) -> str:
 
 
 def main() -> None:
-    app = cdk.App()
+    # CDK's built-in CloudFormation validator re-checks every template in WebAssembly (~2.5 s a synth);
+    # `make synth`, the pull-request check and the pipeline's synth step lint them with cfn-lint instead.
+    app = cdk.App(builtin_cloud_formation_validation=False)
     config_dir = Path(app.node.try_get_context("config_dir") or ROOT / "model_configs")
     selected = app.node.try_get_context("env")
     try:

@@ -31,7 +31,7 @@ class EnvironmentStage(cdk.Stage):
         self.customization = self._customization_stack()  # before the serving stacks: they resolve its pins
         self._model_stacks()
         self._capability_stacks()
-        cdk.Aspects.of(self).add(MandatoryTags(config))
+        MandatoryTags(config).apply(self)
 
     def _name(self, capability: str) -> str:
         return f"{self.config.stack_prefix}-{capability}"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-import jsii
-from aws_cdk import CfnResource, IAspect, TagManager, Tags
+from aws_cdk import CfnResource, Tags
 from constructs import IConstruct
 
 from fmkit.config import EnvironmentConfig
@@ -46,27 +45,46 @@ def mandatory_tags(config: EnvironmentConfig) -> dict[str, str]:
     return tags
 
 
-@jsii.implements(IAspect)
+PROVIDER_SUFFIX = "CustomResourceProvider"  # CDK's core custom-resource providers: raw Role and Handler
+
+
+def tag_raw_resources(stage: IConstruct, tags: dict[str, str]) -> None:
+    """The mandatory tags on the raw CfnResources CDK's core custom-resource providers emit.
+
+    Those providers (e.g. the VPC's restrict-default-security-group handler) sit directly under a
+    stack, and their Role and Handler are plain CfnResources that no TagManager sees. Looking only
+    there keeps the cost to a few calls per stack instead of a Python callback per construct; the
+    infra test that every taggable resource carries the mandatory tags guards the assumption.
+    """
+    values = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+    for stack in stage.node.children:
+        for child in stack.node.children:
+            if not child.node.id.startswith("Custom::") or not child.node.id.endswith(PROVIDER_SUFFIX):
+                continue
+            for resource in child.node.children:
+                if type(resource) is CfnResource and resource.cfn_resource_type in RAW_TAGGABLE:
+                    resource.add_property_override("Tags", values)
+
+
 class MandatoryTags:
-    """Aspect: set the mandatory tags on every taggable resource of a scope."""
+    """The mandatory tags on every taggable resource of a scope.
+
+    CDK's own Tags aspect (which runs in the CDK runtime: one call per tag, not a Python callback
+    per resource) covers ITaggable and ITaggableV2 — newer L1s such as CfnInferenceComponent, and
+    L2s whose `tags` jsii does not surface in Python (ec2.LaunchTemplate); `tag_raw_resources`
+    covers the raw CfnResources of CDK's custom-resource providers.
+    """
 
     PRIORITY = 50  # below Tags.of(...).add's default (100) so per-deployment tags can refine
 
     def __init__(self, config: EnvironmentConfig) -> None:
         self._tags = mandatory_tags(config)
 
-    def visit(self, node: IConstruct) -> None:
-        # TagManager.of covers ITaggable and ITaggableV2 (newer L1s such as CfnInferenceComponent),
-        # including L2s whose `tags` jsii does not surface in Python (e.g. ec2.LaunchTemplate).
-        manager = TagManager.of(node)
-        if manager is None:
-            if CfnResource.is_cfn_resource(node) and node.cfn_resource_type in RAW_TAGGABLE:  # type: ignore[attr-defined]
-                # CDK's own custom-resource providers emit raw CfnResources that no TagManager sees.
-                node.add_property_override(  # type: ignore[attr-defined]
-                    "Tags", [{"Key": k, "Value": v} for k, v in sorted(self._tags.items())])
-            return
+    def apply(self, stage: IConstruct) -> None:
+        """Call once the stage's stacks are built (the raw providers exist by then)."""
         for key, value in self._tags.items():
-            manager.set_tag(key, value, self.PRIORITY, True)
+            Tags.of(stage).add(key, value, priority=self.PRIORITY, apply_to_launched_instances=True)
+        tag_raw_resources(stage, self._tags)
 
 
 def deployment_tags(name: str, deployment: DeploymentBase) -> dict[str, str]:
@@ -97,5 +115,12 @@ def tag_deployment(scope: IConstruct, name: str, deployment: DeploymentBase, con
         Tags.of(scope).add(key, value)
 
 
-__all__ = ["MandatoryTags", "deployment_tags", "estimate_tags", "mandatory_tags", "tag_deployment",
-           "tag_safe"]
+__all__ = [
+    "MandatoryTags",
+    "deployment_tags",
+    "estimate_tags",
+    "mandatory_tags",
+    "tag_deployment",
+    "tag_raw_resources",
+    "tag_safe",
+]

@@ -34,7 +34,8 @@ def synth_commands(config_dir: str) -> list[str]:
         f".venv/bin/fmkit validate --config-dir {quoted}",
         "make test",  # ruff, import layers, mypy; tests/unit, tests/infra, tests/runtime: no AWS credentials
         f".venv/bin/fmkit plan --config-dir {quoted} --fail-over-budget",
-        f"npx --no-install cdk synth --quiet -c config_dir={quoted}",
+        # cdk synth + cdk-nag + cfn-lint on every template (the app turns CDK's built-in validator off)
+        f".venv/bin/python scripts/synth_all.py --config-dir {quoted} --output cdk.out",
     ]
 
 

@@ -44,7 +44,7 @@ def knowledge_and_platform(env: EnvironmentConfig, outdir: Path) -> tuple[Templa
     platform = PlatformStack(stage, "Platform", config=env, stack_name=f"{env.stack_prefix}-platform")
     stack = KnowledgeStack(stage, "Knowledge", config=env, platform=platform,
                            stack_name=f"{env.stack_prefix}-knowledge")
-    cdk.Aspects.of(stage).add(MandatoryTags(env))
+    MandatoryTags(env).apply(stage)
     templates = templates_of(synth_checked(app, outdir), {"Knowledge": stack, "Platform": platform})
     return templates["Knowledge"], templates["Platform"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from fmkit.config import EnvironmentConfig, LoadedConfig
@@ -21,7 +22,7 @@ BASE_FILES = {
 }
 
 
-def write_config(root: Path, files: dict[str, str | None], *, base: bool = True) -> Path:
+def write_config(root: Path, files: Mapping[str, str | None], *, base: bool = True) -> Path:
     """Write BASE_FILES (unless base=False) updated with `files` (None deletes a base file)."""
     merged: dict[str, str | None] = {**(BASE_FILES if base else {}), **files}
     for relative, text in merged.items():
@@ -33,9 +34,9 @@ def write_config(root: Path, files: dict[str, str | None], *, base: bool = True)
     return root
 
 
-def load(root: Path, files: dict[str, str | None], *, base: bool = True) -> LoadedConfig:
+def load(root: Path, files: Mapping[str, str | None], *, base: bool = True) -> LoadedConfig:
     return load_validated(write_config(root, files, base=base))
 
 
-def load_env(root: Path, files: dict[str, str | None], env: str = "dev") -> EnvironmentConfig:
+def load_env(root: Path, files: Mapping[str, str | None], env: str = "dev") -> EnvironmentConfig:
     return load(root, files).environment(env)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.autoscaling.models import FakeScheduledAction
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaFunction, LayerVersion
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.ec2.models.security_groups import SecurityGroupIngress
@@ -184,11 +184,14 @@ def _variants_without_model(backend_class: Any) -> None:
 
 def _physical_ids() -> None:
     """Resources moto creates without a physical id (CloudFormation reports one): a scheduled action is
-    named by its name; an ingress rule by its group (moto keeps no rule id)."""
+    named by its name; an ingress rule by its group (moto keeps no rule id); a Lambda layer version by
+    its version ARN (what `Ref` returns, so functions' `Layers` resolve)."""
     scheduled_action: Any = FakeScheduledAction
     ingress: Any = SecurityGroupIngress
+    layer_version: Any = LayerVersion
     scheduled_action.physical_resource_id = property(lambda self: self.scheduled_action_name)
     ingress.physical_resource_id = property(lambda self: f"{self.security_group.id}/ingress")
+    layer_version.physical_resource_id = property(lambda self: self.arn)
 
 
 def apply() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from fmkit.catalog.cards import card_for_open_weights
 from fmkit.catalog.jumpstart import get_jumpstart_model
 from fmkit.catalog.throughput import bytes_per_param_table
 from fmkit.config.deployment_base import CapacityChange, DeploymentBase
@@ -111,13 +112,18 @@ def quantization(dep: Deployment) -> str | None:
 
 
 def params_billion(dep: Deployment) -> float | None:
-    """Model size: a GGUF's size / bytes per parameter, or the JumpStart catalog's figure."""
+    """Model size: a GGUF's size / bytes per parameter, the JumpStart catalog's figure, or for a Hub
+    container the model card of that Hub id (the throughput model needs it to size instances)."""
     if isinstance(dep, GravitonDeployment):
         bpp = bytes_per_param(dep.model.quantization) or bytes_per_param("q4_0") or 0.5625
         return dep.model.size_gib * GIB / bpp
     if isinstance(dep, BedrockDeployment):
         model_id: str | None = dep.model_id
     else:
+        container = dep.source.container
+        if container is not None and container.hf_model_id:
+            card = card_for_open_weights(container.hf_model_id)
+            return card.params_billion if card is not None else None
         model_id = dep.source.jumpstart.model_id if dep.source.jumpstart is not None else None
     spec = get_jumpstart_model(model_id) if model_id is not None else None
     return spec.params_billion if spec is not None else None

@@ -185,9 +185,12 @@ def _graviton_regions(card_id: str) -> tuple[str, ...]:
 def _latency(card: ModelCard, provider: Provider, proposal: Proposal | None) -> Latency | None:
     published = [f for f in card.latency if f.serving.startswith(provider) or (provider == "bedrock"
                  and f.serving.startswith("bedrock"))]
-    if published:
-        figure = published[0]
-        return Latency(figure.output_tokens_per_s, figure.ttft_s, f"published: {figure.source}")
+    if published:  # a figure may give only one of the two: take the first that gives each
+        speed = next((f for f in published if f.output_tokens_per_s is not None), None)
+        ttft = next((f for f in published if f.ttft_s is not None), None)
+        source = (speed or ttft or published[0]).source
+        return Latency(speed.output_tokens_per_s if speed else None, ttft.ttft_s if ttft else None,
+                       f"published: {source}")
     if proposal is None or provider == "bedrock" or card.params_billion is None:
         return None
     from fmkit.catalog.throughput import tokens_per_second

@@ -13,6 +13,7 @@ from fmkit.catalog import bedrock as bedrock_catalog
 from fmkit.catalog.cards import CustomizationKind, ModelCard, Provider, all_cards
 from fmkit.catalog.jumpstart import get_jumpstart_model
 from fmkit.catalog.regions import all_regions
+from fmkit.catalog.throughput import tokens_per_second
 from fmkit.config.environment import EnvironmentConfig
 from fmkit.estimate.plan import estimate_deployment
 from fmkit.selection.proposals import NotProposable, Proposal, propose
@@ -193,14 +194,12 @@ def _latency(card: ModelCard, provider: Provider, proposal: Proposal | None) -> 
                        f"published: {source}")
     if proposal is None or provider == "bedrock" or card.params_billion is None:
         return None
-    from fmkit.catalog.throughput import tokens_per_second
-
     instance = str(getattr(proposal.deployment, "instance_type", ""))
     quantization = getattr(getattr(proposal.deployment, "model", None), "quantization", None)
-    speed = tokens_per_second(instance, card.params_billion, quantization.lower() if quantization else None)
-    if speed is None:
+    estimate = tokens_per_second(instance, card.params_billion, quantization.lower() if quantization else None)
+    if estimate is None:
         return None
-    return Latency(round(speed.expected, 1), None,
+    return Latency(round(estimate.expected, 1), None,
                    f"estimated: single-stream decode on {instance} from memory bandwidth (throughput.json)")
 
 

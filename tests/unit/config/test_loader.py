@@ -216,6 +216,10 @@ CASES: list[tuple[str, dict[str, str | None], str, str]] = [
     ("vpc-cidr-invalid", {"environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\n'
                           "platform:\n  vpc: {cidr: 10.0.0.1/33}\n"},
      "environments/dev.yaml:4:15", "is not an IPv4 network"),
+    ("rule-alarm-subscriptions-unique", {"environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\n'
+                                        "platform:\n  alarm_subscriptions:\n    - {protocol: email, endpoint: a@x.io}\n"
+                                        "    - {protocol: email, endpoint: a@x.io}\n"},
+     "environments/dev.yaml:6:7", "alarm subscription email:a@x.io is listed twice"),
     ("rule-nat-gateways-within-azs", {"environments/dev.yaml": 'account: "111111111111"\nregion: eu-west-1\n'
                                       "platform:\n  vpc: {max_azs: 2, nat_gateways: 3}\n"},
      "environments/dev.yaml:4:35", "3 NAT gateways for 2 AZs"),

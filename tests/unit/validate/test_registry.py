@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,13 @@ def test_run_rules_yields_each_finding_with_its_rule_id(monkeypatch: pytest.Monk
     found = list(run_rules(object()))  # type: ignore[arg-type]  # the rule never reads the environment
     assert [(rule_id, f.message, f.severity) for rule_id, f in found] == [
         ("two-findings", "first", "error"), ("two-findings", "second", "warning")]
+
+
+def test_every_registered_rule_has_a_test_named_after_it() -> None:
+    """A `test_rule_<id>…` function, or a parametrized case with id `rule-<id>` (the loader's table)."""
+    tests = Path(__file__).resolve().parents[1]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in tests.rglob("test_*.py"))
+    untested = [rule_id for rule_id in RULES
+                if f"def test_rule_{rule_id.replace('-', '_')}" not in source and f'"rule-{rule_id}"' not in source]
+    assert len(RULES) >= 50
+    assert untested == []

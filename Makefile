@@ -72,7 +72,7 @@ $(VENV)/.installed-customize: pyproject.toml $(VENV)/.installed
 
 test-customize: install $(VENV)/.installed-customize  ## Tiny LoRA → merge → GGUF → quantize → llama-server → holdout eval → promotion gate (installs CPU torch)
 	$(PY) scripts/serving_assets.py --env-file build/serving.env
-	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/customize
+	set -a && . build/serving.env && set +a && $(VENV)/bin/pytest -q -p no:cacheprovider tests/customize tests/unit/customize/test_data_check.py
 
 bench: install lambda-deps  ## Speed figures (synth vs empty-app floor, validate, ingestion)
 	$(PY) bench/run_all.py

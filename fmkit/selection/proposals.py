@@ -171,15 +171,17 @@ def _graviton(card: ModelCard, regions: list[str], _: bool, traffic: Traffic) ->
     entry = gguf.files[quantization]
     hf: dict[str, Any] = {"repo": gguf.repo, "file": entry.file, "revision": "main"}
     notes = [f"size_gib {size_gib:.2f}: {basis}"]
+    model: dict[str, Any] = {"hf": hf}
     if entry.sha256:
-        hf["sha256"] = entry.sha256
+        model["sha256"] = entry.sha256
     else:
         notes.append("the catalog has no sha256 for this file: copy it from the file's page on the Hub "
-                     "into model.hf.sha256, and pin revision to a commit")
+                     "into model.sha256, and pin revision to a commit")
+    model |= {"size_gib": round(math.ceil(size_gib * 100) / 100, 2), "quantization": quantization}
     document: dict[str, Any] = {
         "provider": "ec2-graviton", "description": f"{card.name} ({quantization}) on Graviton with llama.cpp",
         "instance_type": spec.name,
-        "model": {"hf": hf, "size_gib": round(math.ceil(size_gib * 100) / 100, 2), "quantization": quantization},
+        "model": model,
         "autoscaling": {"min": 1, "max": max(2, needed)},
     }
     return document, notes

@@ -23,6 +23,8 @@ CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/12345678-1234-1234-1234-1
 SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:llm-key-AbCdEf"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/12345678-1234-1234-1234-123456789012"
 DIGEST = "a" * 64
+# What model_configs/models/llama-small.yaml pins: its model card's digest of the Q4_0 file.
+DEFAULT_GGUF_SHA256 = "4d491003bf6b470e4d04233824c5c939b76d6c81974ba17a3ff207343e1d8e85"
 CONSUMER_SG = "sg-0123456789abcdef0"
 
 PUBLIC = f"""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_cdk.assertions import Template
 
 from fmkit.catalog.llama_cpp import default_llama_cpp_version, get_llama_cpp_build
-from tests.infra.graviton.conftest import KEY, SECRET, as_text, only, statements
+from tests.infra.graviton.conftest import DEFAULT_GGUF_SHA256, KEY, SECRET, as_text, only, statements
 
 
 def _by_sid(template: Template) -> dict[str, dict[str, object]]:
@@ -21,7 +21,8 @@ def test_instance_role_reads_only_its_two_objects_and_its_key(dev: Template) -> 
     resources = as_text(read["Resource"])
     assert read["Action"] == "s3:GetObject"
     assert f"llama.cpp/{build.version}-{build.sha256[:12]}/graviton3/llama-cpp.tar.gz" in resources
-    assert "models/llama-small/bartowski/Llama-3.2-3B-Instruct-GGUF/main/Llama-3.2-3B-Instruct-Q4_0.gguf" in resources
+    assert f"models/llama-small/bartowski/Llama-3.2-3B-Instruct-GGUF/main/{DEFAULT_GGUF_SHA256[:12]}/" \
+           "Llama-3.2-3B-Instruct-Q4_0.gguf" in resources
     assert "/*" not in resources
     assert sids["ReadApiKey"]["Action"] == "secretsmanager:GetSecretValue"
     assert sids["ReadApiKey"]["Resource"] == {"Ref": "ApiKeyLlamaSmall"}

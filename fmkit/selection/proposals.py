@@ -62,8 +62,13 @@ def propose(card: ModelCard, provider: Provider, regions: list[str], traffic: Tr
 def _bedrock(card: ModelCard, regions: list[str], _: bool, __: Traffic) -> tuple[dict[str, Any], list[str]]:
     model_id = card.providers.bedrock
     model = bedrock_catalog.get_model(model_id) if model_id else None
-    if model_id is None or model is None:
-        raise NotProposable(f"{card.id} has no model in fmkit's Bedrock catalog")
+    if model_id is None:
+        raise NotProposable(f"{card.id} is not served on Bedrock")
+    if model is None:  # a fact to record, not a typo: the card knows the id, the catalog lacks its row
+        raise NotProposable(f"{card.id} is {model_id} on Bedrock, whose regions, profiles and prices fmkit's Bedrock "
+                            f"catalog (retrieved {bedrock_catalog.catalog_retrieved()}) lacks: record them as "
+                            f"bedrock_catalog in model_configs/catalog/{card.id}.yaml (docs/catalogs.md) and run "
+                            "this again")
     if model.end_of_life is not None and model.end_of_life <= bedrock_catalog.catalog_retrieved():
         raise NotProposable(f"{model_id} reached its end of life on Bedrock on {model.end_of_life}")
     routes = [_route(model, region) for region in regions]

@@ -34,3 +34,9 @@ def test_every_gguf_card_proposes_a_valid_graviton_deployment(card: ModelCard) -
     # the catalog's digest is pinned where the build and every boot check it
     assert proposal.deployment.model.sha256 == entry.sha256
     assert ("model.sha256" in " ".join(proposal.notes)) == (entry.sha256 is None)
+
+
+def test_a_bedrock_card_the_bedrock_catalog_lacks_says_where_to_record_it() -> None:
+    card = all_cards()["gpt-oss-20b"]
+    with pytest.raises(NotProposable, match=r"model_configs/catalog/gpt-oss-20b\.yaml \(docs/catalogs\.md\)"):
+        propose(card, "bedrock", ["us-east-1"], TRAFFIC)

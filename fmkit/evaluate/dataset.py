@@ -20,15 +20,14 @@ typo per run is painful.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fmkit.evaluate.jsonl import LineProblem, parse_items, read_utf8, sha256_of
 from fmkit.evaluate.records import ChatMessage, ChatRequest, GenerationParams, Role
 
 Split = Literal["dev", "holdout"]
@@ -118,14 +117,7 @@ class EvalItem(_Strict):
         return self.prompt or ""
 
 
-@dataclass(frozen=True)
-class DatasetProblem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+DatasetProblem = LineProblem  # the name this module's callers know
 
 
 class DatasetError(ValueError):
@@ -163,72 +155,15 @@ class Dataset:
         return Dataset(path=self.path, items=tuple(i for i in self.items if i.split_name == split), sha256=self.sha256)
 
 
-def _format_validation_error(exc: ValidationError) -> list[str]:
-    messages = []
-    for err in exc.errors():
-        location = ".".join(str(part) for part in err["loc"])
-        text = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            text = f"missing required field '{location}'"
-        elif err["type"] == "extra_forbidden":
-            text = f"unknown field '{location}'"
-        elif location:
-            text = f"{location}: {text}"
-        messages.append(text)
-    return messages
-
-
-def _parse_line(raw: str, line_no: int, path: Path, first_line_of: dict[str, int]) -> EvalItem:
-    """The item on one line, or `DatasetError` with all of the line's problems; registers the line's id."""
-    try:
-        data: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DatasetError([DatasetProblem(path, line_no, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
-    if not isinstance(data, dict):
-        raise DatasetError([DatasetProblem(path, line_no, "each line must be a JSON object")])
-    # Checked even when the line has other problems, so every problem shows up in one run.
-    problems: list[DatasetProblem] = []
-    item_id = data.get("id")
-    if isinstance(item_id, str) and item_id in first_line_of:
-        first = first_line_of[item_id]
-        problems.append(DatasetProblem(path, line_no, f"duplicate id {item_id!r} (first used on line {first})"))
-    elif isinstance(item_id, str):
-        first_line_of[item_id] = line_no
-    try:
-        item = EvalItem.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(DatasetProblem(path, line_no, m) for m in _format_validation_error(exc))
-        raise DatasetError(problems) from None
-    if problems:
-        raise DatasetError(problems)
-    return item
-
-
 def parse_dataset(text: str, path: Path) -> Dataset:
     """Parse JSONL text; raise `DatasetError` listing every bad line."""
-    problems: list[DatasetProblem] = []
-    items: list[EvalItem] = []
-    first_line_of: dict[str, int] = {}
-    for line_no, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            items.append(_parse_line(raw, line_no, path, first_line_of))
-        except DatasetError as exc:
-            problems.extend(exc.problems)
-    if not problems and not items:
-        problems.append(DatasetProblem(path, 1, "the dataset has no items"))
+    items, problems = parse_items(text, path, EvalItem)
     if problems:
         raise DatasetError(problems)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Dataset(path=path, items=tuple(items), sha256=digest)
+    return Dataset(path=path, items=tuple(items), sha256=sha256_of(text))
 
 
 def load_dataset(path: str | Path) -> Dataset:
     """Read and validate a JSONL dataset file."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DatasetError([DatasetProblem(file, 1, f"file is not UTF-8 ({exc.reason})")]) from exc
-    return parse_dataset(text, file)
+    return parse_dataset(read_utf8(file, DatasetError), file)

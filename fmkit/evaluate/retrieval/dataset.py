@@ -18,14 +18,13 @@ Problems are collected for the whole file and raised together, `file:LINE: messa
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fmkit.evaluate.jsonl import LineProblem, parse_items, read_utf8, sha256_of
 
 
 class RetrievalItem(BaseModel):
@@ -61,14 +60,7 @@ class RetrievalItem(BaseModel):
         return self
 
 
-@dataclass(frozen=True)
-class RetrievalProblem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+RetrievalProblem = LineProblem  # the name this module's callers know
 
 
 class RetrievalDatasetError(ValueError):
@@ -93,65 +85,15 @@ class RetrievalDataset:
         return iter(self.items)
 
 
-def _messages(exc: ValidationError) -> list[str]:
-    messages = []
-    for err in exc.errors():
-        location = ".".join(str(part) for part in err["loc"])
-        text = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            text = f"missing required field '{location}'"
-        elif err["type"] == "extra_forbidden":
-            text = f"unknown field '{location}'"
-        elif location:
-            text = f"{location}: {text}"
-        messages.append(text)
-    return messages
-
-
-def _parse_line(raw: str, line: int, path: Path, seen: dict[str, int]) -> tuple[RetrievalItem | None, list[str]]:
-    try:
-        data: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, [f"invalid JSON: {exc.msg} (column {exc.colno})"]
-    if not isinstance(data, dict):
-        return None, ["each line must be a JSON object"]
-    problems: list[str] = []
-    item_id = data.get("id")
-    if isinstance(item_id, str) and item_id in seen:
-        problems.append(f"duplicate id {item_id!r} (first used on line {seen[item_id]})")
-    elif isinstance(item_id, str):
-        seen[item_id] = line
-    try:
-        item = RetrievalItem.model_validate(data)
-    except ValidationError as exc:
-        return None, problems + _messages(exc)
-    return (None if problems else item), problems
-
-
 def parse_retrieval_dataset(text: str, path: Path) -> RetrievalDataset:
     """Parse JSONL text; raise `RetrievalDatasetError` listing every bad line."""
-    problems: list[RetrievalProblem] = []
-    items: list[RetrievalItem] = []
-    seen: dict[str, int] = {}
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        item, messages = _parse_line(raw, line, path, seen)
-        problems.extend(RetrievalProblem(path, line, m) for m in messages)
-        if item is not None:
-            items.append(item)
-    if not problems and not items:
-        problems.append(RetrievalProblem(path, 1, "the dataset has no items"))
+    items, problems = parse_items(text, path, RetrievalItem)
     if problems:
         raise RetrievalDatasetError(problems)
-    return RetrievalDataset(path=path, items=tuple(items), sha256=hashlib.sha256(text.encode()).hexdigest())
+    return RetrievalDataset(path=path, items=tuple(items), sha256=sha256_of(text))
 
 
 def load_retrieval_dataset(path: str | Path) -> RetrievalDataset:
     """Read and validate a retrieval dataset (JSONL, UTF-8)."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RetrievalDatasetError([RetrievalProblem(file, 1, f"file is not UTF-8 ({exc.reason})")]) from exc
-    return parse_retrieval_dataset(text, file)
+    return parse_retrieval_dataset(read_utf8(file, RetrievalDatasetError), file)

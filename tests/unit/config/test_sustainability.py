@@ -8,15 +8,7 @@ import pytest
 
 from fmkit.config import ConfigError
 from tests.helpers import load
-
-
-def project(policy: str) -> str:
-    return f"""
-        name: demo
-        owner: team@example.com
-        cost_center: CC-1
-        carbon_policy: {policy}
-    """
+from tests.unit.area_configs.carbon import project
 
 
 def test_carbon_policy_threshold_is_validated(tmp_path: Path) -> None:

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from fmkit.catalog import bedrock as catalog
-from fmkit.config import ConfigError, ConfigProblem
 from fmkit.config.providers.bedrock import BedrockDeployment
 from fmkit.validate import RULES
 from fmkit.validate import bedrock as bedrock_rules
 from tests.helpers import load, load_env
+from tests.unit.area_configs.bedrock import NOVA, model, only, problems
 
-NOVA = "amazon.nova-lite-v1:0"
 GUARDRAIL = """
 guardrail:
   content_filters:
@@ -24,31 +23,6 @@ guardrail:
     EMAIL: anonymize
 """
 
-
-def model(body: str) -> str:
-    return "provider: bedrock\n" + body.strip("\n") + "\n"
-
-
-def problems(tmp_path: Path, files: dict[str, str | None]) -> list[ConfigProblem]:
-    with pytest.raises(ConfigError) as info:
-        load(tmp_path, files)
-    return info.value.problems
-
-
-def only(tmp_path: Path, files: dict[str, str | None]) -> tuple[str, str, str | None, str | None]:
-    found = problems(tmp_path, files)
-    assert len(found) == 1, [p.format() for p in found]
-    p = found[0]
-    return p.location.display(tmp_path), p.message, p.hint, p.rule
-
-
-# --- the fields -------------------------------------------------------------------------
-
-
-# --- routing ----------------------------------------------------------------------------
-
-
-# --- rules ------------------------------------------------------------------------------
 
 def test_rule_bedrock_model_known(tmp_path: Path) -> None:
     """A well-formed id the catalog lacks is likely newer than the catalog: say how to record it."""

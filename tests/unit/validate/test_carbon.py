@@ -8,6 +8,7 @@ import pytest
 
 from fmkit.config import ConfigError
 from tests.helpers import load
+from tests.unit.area_configs.carbon import project
 
 QWEN_G5 = """
     provider: sagemaker
@@ -16,15 +17,6 @@ QWEN_G5 = """
     autoscaling: {min: 1, max: 2}
     expected_traffic: {requests_per_day: 2000, mean_input_tokens: 800, mean_output_tokens: 400}
 """
-
-
-def project(policy: str) -> str:
-    return f"""
-        name: demo
-        owner: team@example.com
-        cost_center: CC-1
-        carbon_policy: {policy}
-    """
 
 
 def test_rule_carbon_graviton_fits(tmp_path: Path) -> None:

@@ -4,49 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from fmkit.config import ConfigError
 from fmkit.config.knowledge import KnowledgeBaseConfig
 from fmkit.validate import RULES
-from tests.helpers import load, load_env
+from tests.helpers import load_env
+from tests.unit.area_configs.knowledge import kb_files, only, problems
 
 SAGEMAKER = """
 provider: sagemaker
 source: {container: {framework: tei, hf_model_id: BAAI/bge-base-en-v1.5}}
 instance_type: ml.g5.xlarge
 """
-PROJECT = """
-    name: demo
-    owner: team@example.com
-    cost_center: CC-1
-    knowledge_bases:
-      docs:
-{body}
-"""
-
-
-def kb_files(body: str, **extra: str) -> dict[str, str | None]:
-    indented = "\n".join("        " + line for line in body.strip("\n").splitlines())
-    return {"project.yaml": PROJECT.format(body=indented), **extra}
-
-
-def problems(tmp_path: Path, body: str, **extra: str) -> list[tuple[str, str, str | None, str | None]]:
-    with pytest.raises(ConfigError) as info:
-        load(tmp_path, kb_files(body, **extra))
-    # Only what concerns knowledge bases: other areas' rules on helper model files are not ours.
-    return [(p.location.display(tmp_path), p.message, p.hint, p.rule) for p in info.value.problems
-            if p.location.display(tmp_path).startswith("project.yaml")]
-
-
-Problem = tuple[str, str, str | None, str | None]
-
-
-def only(found: list[Problem]) -> Problem:
-    assert len(found) == 1, found
-    return found[0]
-
-
 def test_every_knowledge_rule_has_a_test() -> None:
     tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
     assert {r for r in RULES if r.startswith("knowledge-")} <= tested

@@ -7,29 +7,10 @@ from pathlib import Path
 import pytest
 
 from fmkit.catalog import bedrock as catalog
-from fmkit.config import ConfigError, ConfigProblem
+from fmkit.config import ConfigError
 from fmkit.config.providers.bedrock import BedrockDeployment, resolve_route
 from tests.helpers import load, load_env
-
-NOVA = "amazon.nova-lite-v1:0"
-
-
-def model(body: str) -> str:
-    return "provider: bedrock\n" + body.strip("\n") + "\n"
-
-
-def problems(tmp_path: Path, files: dict[str, str | None]) -> list[ConfigProblem]:
-    with pytest.raises(ConfigError) as info:
-        load(tmp_path, files)
-    return info.value.problems
-
-
-def only(tmp_path: Path, files: dict[str, str | None]) -> tuple[str, str, str | None, str | None]:
-    found = problems(tmp_path, files)
-    assert len(found) == 1, [p.format() for p in found]
-    p = found[0]
-    return p.location.display(tmp_path), p.message, p.hint, p.rule
-
+from tests.unit.area_configs.bedrock import NOVA, model, only
 
 # --- the fields -------------------------------------------------------------------------
 

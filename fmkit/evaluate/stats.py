@@ -96,6 +96,19 @@ def _check_args(n_resamples: int, confidence: float) -> None:
         raise ValueError("confidence must be between 0 and 1")
 
 
+def _comparison(difference: float, diffs: FloatArray, confidence: float) -> PairedComparison | None:
+    """The percentile interval and two-sided p-value of resampled differences (None if all NaN)."""
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0:
+        return None
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    p_value = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0))))
+    return PairedComparison(
+        difference=difference, low=float(low), high=float(high), confidence=confidence, p_value=p_value
+    )
+
+
 def bootstrap_ci(
     data: FloatArray | NDArray[np.floating],
     statistic: Statistic,
@@ -141,16 +154,7 @@ def paired_bootstrap(
         return None
     difference = float(statistic(a[None])[0] - statistic(b[None])[0])
     values_a, values_b = _resampled_statistics([a, b], [statistic, statistic], n_resamples, seed)
-    diffs = values_a - values_b
-    diffs = diffs[~np.isnan(diffs)]
-    if diffs.size == 0:
-        return None
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    p_value = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0))))
-    return PairedComparison(
-        difference=difference, low=float(low), high=float(high), confidence=confidence, p_value=p_value
-    )
+    return _comparison(difference, values_a - values_b, confidence)
 
 
 def two_sample_bootstrap(
@@ -184,13 +188,4 @@ def two_sample_bootstrap(
         parts.append(np.asarray(statistic(a[index_a]), dtype=np.float64)
                      - np.asarray(statistic(b[index_b]), dtype=np.float64))
         done += size
-    diffs = np.concatenate(parts)
-    diffs = diffs[~np.isnan(diffs)]
-    if diffs.size == 0:
-        return None
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    p_value = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0))))
-    return PairedComparison(
-        difference=difference, low=float(low), high=float(high), confidence=confidence, p_value=p_value
-    )
+    return _comparison(difference, np.concatenate(parts), confidence)

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -106,20 +107,11 @@ def _doubles(delays: bool = True) -> dict[str, Any]:
 
 @contextmanager
 def _aws_variables() -> Iterator[None]:
-    """Fake credentials for moto; nothing can reach AWS."""
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                            "AWS_PROFILE", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION=REGION)
-    for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        os.environ.pop(key, None)
-    try:
+    """Fake credentials for moto; nothing can reach AWS (the environment is restored after)."""
+    with patch.dict(os.environ, AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION=REGION):
+        for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            os.environ.pop(key, None)
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _publish(server: Any) -> None:

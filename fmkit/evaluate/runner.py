@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from pydantic import ValidationError
 
@@ -70,21 +70,37 @@ def results_path(out_dir: Path, model: str) -> Path:
     return out_dir / "results" / f"{safe}.jsonl"
 
 
-def read_results(path: Path) -> dict[str, ItemRecord]:
-    """Latest record per item id. A torn last line (crash mid-write) is skipped, not fatal."""
-    records: dict[str, ItemRecord] = {}
+class _Record(Protocol):
+    """A line of the JSONL files a run appends to (results, verdicts, similarities): keyed by item."""
+
+    @property
+    def item_id(self) -> str: ...
+
+    @classmethod
+    def model_validate_json(cls, json_data: str) -> Self: ...
+
+
+RecordT = TypeVar("RecordT", bound=_Record)
+
+
+def read_latest(path: Path, record: type[RecordT]) -> dict[str, RecordT]:
+    """Latest record per item id. A torn line (crash mid-write) or a blank one is skipped, not fatal."""
+    records: dict[str, RecordT] = {}
     if not path.exists():
         return records
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            if not line.strip():
-                continue
             try:
-                record = ItemRecord.model_validate_json(line)
+                found = record.model_validate_json(line)
             except ValidationError:
                 continue
-            records[record.item_id] = record
+            records[found.item_id] = found
     return records
+
+
+def read_results(path: Path) -> dict[str, ItemRecord]:
+    """Latest model answer per item id."""
+    return read_latest(path, ItemRecord)
 
 
 def _current_records(

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from fmkit.evaluate.adapters import AdapterOptions, build_adapter
 from fmkit.evaluate.adapters.base import InvocationError, ModelAdapter
@@ -36,7 +36,7 @@ from fmkit.evaluate.judge.rubric import (
     reminder_request,
 )
 from fmkit.evaluate.records import ItemRecord
-from fmkit.evaluate.runner import EvaluationResult, results_path
+from fmkit.evaluate.runner import EvaluationResult, read_latest, results_path
 from fmkit.evaluate.targets import Target
 
 
@@ -68,16 +68,7 @@ def verdicts_path(out_dir: Path, judge: str, model: str) -> Path:
 
 def read_verdicts(path: Path) -> dict[str, JudgeRecord]:
     """Latest verdict per item id; a torn line is skipped."""
-    found: dict[str, JudgeRecord] = {}
-    if not path.exists():
-        return found
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = JudgeRecord.model_validate_json(line)
-        except ValidationError:
-            continue
-        found[record.item_id] = record
-    return found
+    return read_latest(path, JudgeRecord)
 
 
 def _floor_reason(record: ItemRecord) -> str | None:

@@ -18,13 +18,13 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from fmkit.contracts.evaluation import SEMANTIC_METRIC
 from fmkit.evaluate.adapters.base import InvocationError
 from fmkit.evaluate.metrics.scored import ScoredMetric
 from fmkit.evaluate.records import ItemRecord
-from fmkit.evaluate.runner import EvaluationResult, results_path
+from fmkit.evaluate.runner import EvaluationResult, read_latest, results_path
 from fmkit.evaluate.semantic.embedders import Embedder
 from fmkit.evaluate.summary_model import ScoredOutcome, SemanticSummary
 from fmkit.evaluate.targets import Target
@@ -63,18 +63,6 @@ def _cache_path(out_dir: Path, embedder: str, model: str) -> Path:
     return out_dir / "semantic" / results_path(out_dir, embedder).stem / results_path(out_dir, model).name
 
 
-def _read(path: Path) -> dict[str, SimilarityRecord]:
-    found: dict[str, SimilarityRecord] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = SimilarityRecord.model_validate_json(line)
-            except ValidationError:
-                continue
-            found[record.item_id] = record
-    return found
-
-
 def _embed_all(embedder: Embedder, texts: Sequence[str]) -> tuple[dict[str, list[float]], str | None]:
     """Vectors of the distinct texts, or the error that stopped it."""
     distinct = list(dict.fromkeys(texts))
@@ -94,7 +82,7 @@ def semantic_scores(result: EvaluationResult, target: Target, embedder: Embedder
     found: dict[str, dict[str, SimilarityRecord]] = {}
     todo: list[tuple[str, ItemRecord, str]] = []  # (model, record, key)
     for model in result.models:
-        cached = _read(_cache_path(out, target.name, model)) if out is not None else {}
+        cached = read_latest(_cache_path(out, target.name, model), SimilarityRecord) if out is not None else {}
         found[model] = {}
         for record in result.records_for(model):
             key = _key(target, _answer(record), references[record.item_id])

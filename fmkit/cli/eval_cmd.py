@@ -17,7 +17,7 @@ from rich.table import Table
 
 from fmkit.cli import eval_inputs as inputs
 from fmkit.cli.common import DEFAULT_CONFIG_DIR, EXIT_CONFIG, ConfigDir, err, fail, load_or_exit, out
-from fmkit.cli.eval_inputs import EXIT_INPUT, EXIT_NOTHING_MEASURED, EXIT_OK, EXIT_THRESHOLD
+from fmkit.cli.eval_gates import EXIT_INPUT, EXIT_NOTHING_MEASURED, EXIT_OK, EXIT_THRESHOLD, bad_input
 from fmkit.config import ConfigError, EnvironmentConfig
 
 WIDE = 150
@@ -72,7 +72,7 @@ def evaluate(
     names = inputs.metric_names(parsed_checks, judged=bool(judges), embedded=embedder is not None)
     primary = primary or settings.metrics.primary
     if primary not in names:
-        inputs.bad_input(f"unknown primary metric '{primary}': choose from {', '.join(names)}")
+        bad_input(f"unknown primary metric '{primary}': choose from {', '.join(names)}")
     minimums = inputs.thresholds(min_score, {m: v for m, v in settings.min_scores.items() if m in names}, names)
     data = inputs.dataset(dataset, split)
     targets = inputs.resolve(config, models=inputs.split_names(models), endpoints=endpoint, judges=judges,
@@ -103,7 +103,7 @@ def _embedder(target: Any, timeout_s: float) -> Any:
     try:
         return build_embedder(target, AdapterOptions(timeout_s=timeout_s))
     except ValueError as exc:
-        inputs.bad_input(str(exc))
+        bad_input(str(exc))
 
 
 def _run(data: Any, targets: inputs.Targets, embedder: Any, target_dir: Path, settings: Any,

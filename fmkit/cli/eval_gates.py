@@ -19,9 +19,10 @@ import typer
 from fmkit.cli.common import err, fail, load_or_exit
 from fmkit.config import ConfigError, EnvironmentConfig
 
-EXIT_THRESHOLD = 1
-EXIT_INPUT = 2
-EXIT_NOTHING_MEASURED = 3
+EXIT_OK = 0
+EXIT_THRESHOLD = 1  # a --min-score / min_scores threshold failed
+EXIT_INPUT = 2  # bad input: config, dataset, option syntax, unknown name, unresolvable endpoint
+EXIT_NOTHING_MEASURED = 3  # no successful request: nothing to score
 
 
 def bad_input(message: str) -> NoReturn:
@@ -60,13 +61,12 @@ class Bounds:
 
 
 def _parse(spec: str, option: str) -> tuple[str, float]:
-    metric, sep, value = spec.partition("=")
+    from fmkit.evaluate.report.gate import parse_threshold  # the library's grammar; numpy stays off CLI start-up
+
     try:
-        if not sep or not metric.strip():
-            raise ValueError("missing '='")
-        return metric.strip(), float(value)
+        return parse_threshold(spec, option)
     except ValueError as exc:
-        bad_input(f"invalid {option} {spec!r}: expected METRIC=NUMBER ({exc})")
+        bad_input(str(exc))
 
 
 def parse_bounds(min_specs: Sequence[str], max_specs: Sequence[str], higher_is_better: Mapping[str, bool]) -> Bounds:

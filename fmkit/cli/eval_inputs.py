@@ -13,26 +13,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
 from fmkit.cli.common import err
+from fmkit.cli.eval_gates import EXIT_INPUT, bad_input
 from fmkit.config import EnvironmentConfig
 from fmkit.config.providers.graviton import GravitonDeployment
 from fmkit.config.selection import evaluated_models
 from fmkit.estimate.evaluation_prices import deployment_plan_cost, deployment_price
 
-EXIT_OK = 0
-EXIT_THRESHOLD = 1  # a --min-score / min_scores threshold failed
-EXIT_INPUT = 2  # bad input: config, dataset, option syntax, unknown name, unresolvable endpoint
-EXIT_NOTHING_MEASURED = 3  # no successful request: nothing to score
 DEFAULT_CONCURRENCY = 4
-
-
-def bad_input(message: str) -> NoReturn:
-    err.print(message, style="red", markup=False)
-    raise typer.Exit(EXIT_INPUT)
 
 
 def split_names(values: Sequence[str]) -> list[str]:

@@ -80,15 +80,15 @@ class ThresholdReport:
         return [str(f) for f in self.failures]
 
 
-def parse_threshold(spec: str) -> tuple[str, float]:
-    """`rougeL=0.3` -> ("rougeL", 0.3)."""
+def parse_threshold(spec: str, what: str = "threshold") -> tuple[str, float]:
+    """`rougeL=0.3` -> ("rougeL", 0.3); `what` names the option in the error."""
     metric, sep, value = spec.partition("=")
     try:
         if not sep or not metric.strip():
             raise ValueError("missing '='")
         return metric.strip(), float(value)
     except ValueError as exc:
-        raise ValueError(f"invalid threshold {spec!r}: expected METRIC=NUMBER ({exc})") from exc
+        raise ValueError(f"invalid {what} {spec!r}: expected METRIC=NUMBER ({exc})") from exc
 
 
 def check_thresholds(

@@ -54,6 +54,15 @@ class ContainerImage:
     repository: str
     tag: str
 
+    @classmethod
+    def from_uri(cls, uri: str) -> ContainerImage:
+        """Split an ECR image URI into the parts the stacks grant and tag by (ImageError if it is not one)."""
+        match = URI_RE.match(uri)
+        if match is None:
+            raise ImageError(f"unexpected image URI '{uri}'")
+        return cls(uri=uri, account=match["account"], region=match["region"], repository=match["repository"],
+                   tag=match["tag"])
+
 
 @dataclass(frozen=True)
 class ImageSource:
@@ -244,8 +253,4 @@ def resolve_image(source: ImageSource, instance_type: str, region: str, *, serve
     except ImageError as exc:
         raise ImageError(f"no {framework} image {version or '(newest)'} for {instance_type} in {region}: "
                          f"{str(exc)[:200]}") from exc
-    match = URI_RE.match(uri)
-    if match is None:
-        raise ImageError(f"unexpected image URI '{uri}'")
-    return ContainerImage(uri=uri, account=match["account"], region=match["region"],
-                          repository=match["repository"], tag=match["tag"])
+    return ContainerImage.from_uri(uri)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fmkit.catalog.sagemaker_images import URI_RE, ContainerImage, ImageError
+from fmkit.catalog.sagemaker_images import ContainerImage, ImageError
 from fmkit.customize.source_archive import ENTRY_POINT
 from fmkit.customize.training.arguments import DEFAULT_CHECKPOINT_DIR, build_parser
 
@@ -55,11 +55,7 @@ def training_image(region: str, instance_type: str) -> ContainerImage:
     except (ValueError, KeyError) as exc:
         raise ImageError(f"no Hugging Face training image (transformers {TRANSFORMERS_VERSION}) for "
                          f"{instance_type} in {region}: {str(exc).splitlines()[0][:200]}") from exc
-    match = URI_RE.match(uri)
-    if match is None:
-        raise ImageError(f"unexpected image URI '{uri}'")
-    return ContainerImage(uri=uri, account=match["account"], region=match["region"],
-                          repository=match["repository"], tag=match["tag"])
+    return ContainerImage.from_uri(uri)
 
 
 def known_hyperparameters() -> set[str]:

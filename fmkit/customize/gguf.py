@@ -137,11 +137,8 @@ def conversion_script(tools: LlamaCppTools, model_dir: Path, out_dir: Path, stem
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_checksum(path: Path, kind: str) -> GgufArtifact:
